@@ -1,0 +1,26 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+// @ts-expect-error plain ESM helper shared with the dev and e2e scripts
+import { generateSecrets } from './scripts/secrets.mjs';
+
+// Unit and integration tests, inside workerd, with every binding from wrangler.toml.
+// Secrets are generated per run and passed as bindings: .dev.vars is never read.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url)));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml', environment: undefined },
+        miniflare: {
+          bindings: { ...generateSecrets(), TEST_MIGRATIONS: migrations },
+        },
+      }),
+    ],
+    test: {
+      include: ['workers/**/*.test.ts', 'durable-objects/**/*.test.ts', 'test/**/*.test.ts'],
+      setupFiles: ['./test/apply-migrations.ts'],
+      testTimeout: 30_000,
+    },
+  };
+});

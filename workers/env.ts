@@ -1,0 +1,19 @@
+import { createFactory } from 'hono/factory';
+import type { Config } from './lib/config';
+import type { Principal } from './lib/principal';
+
+/** Per-request values every route can read with `c.get(...)`. */
+export interface AppVariables {
+  requestId: string;
+  config: Config;
+  principal: Principal;
+  /** The response model version the caller asked for (`X-Appwrite-Response-Format`), e.g. "1.9.5". */
+  responseFormat: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+export const factory = createFactory<AppEnv>();

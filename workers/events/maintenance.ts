@@ -1,0 +1,18 @@
+import { nowDate, toAppwriteDate } from '../lib/time';
+
+/**
+ * Housekeeping run by the cron trigger: expired sessions and one-time tokens go, and queue
+ * receipts are kept only as long as a redelivery could still arrive.
+ */
+export const RECEIPT_RETENTION_MS = 7 * 86_400_000;
+
+export async function runMaintenance(env: Env, now = Date.now()): Promise<Record<string, number>> {
+  const current = toAppwriteDate(now);
+  const results = await env.DB.batch([
+    env.DB.prepare('DELETE FROM sessions WHERE expire <= ?').bind(current),
+    env.DB.prepare('DELETE FROM tokens WHERE expire <= ?').bind(current),
+    env.DB.prepare('DELETE FROM event_receipts WHERE handled_at <= ?').bind(toAppwriteDate(now - RECEIPT_RETENTION_MS)),
+  ]);
+  const [sessions, tokens, receipts] = results.map((r) => r.meta.changes ?? 0);
+  return { sessions, tokens, receipts, ranAt: Date.parse(nowDate()) };
+}

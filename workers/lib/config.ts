@@ -1,0 +1,46 @@
+/**
+ * The deployment's settings, read once per request from `[vars]` (see README "Configuration").
+ * One deployment serves one project; everything project-wide comes from here.
+ */
+export interface Config {
+  projectId: string;
+  projectName: string;
+  allowedOrigins: string[];
+  allowLocalhostOrigins: boolean;
+  sessionDuration: number;
+  sessionLimit: number;
+  passwordDictionary: boolean;
+  passwordPersonalData: boolean;
+  mailProvider: string;
+  mailFrom: string;
+  rateLimits: boolean;
+}
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return ['1', 'true', 'yes', 'on', 'enabled'].includes(value.trim().toLowerCase());
+}
+
+function int(value: string | undefined, fallback: number): number {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+export function readConfig(env: Env): Config {
+  return {
+    projectId: env.PROJECT_ID || 'local',
+    projectName: env.PROJECT_NAME || 'Ledge',
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    allowLocalhostOrigins: flag(env.ALLOW_LOCALHOST_ORIGINS, true),
+    sessionDuration: int(env.SESSION_DURATION, 31_536_000),
+    sessionLimit: int(env.SESSION_LIMIT, 10),
+    passwordDictionary: flag(env.PASSWORD_DICTIONARY, false),
+    passwordPersonalData: flag(env.PASSWORD_PERSONAL_DATA, false),
+    mailProvider: env.MAIL_PROVIDER || 'outbox',
+    mailFrom: env.MAIL_FROM || 'Ledge <no-reply@ledge.local>',
+    rateLimits: flag(env.RATE_LIMITS, true),
+  };
+}

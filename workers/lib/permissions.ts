@@ -1,0 +1,79 @@
+/**
+ * The one permission evaluator. Permission strings look like `read("user:abc")`; a principal may
+ * act when one of its roles matches a permission of that action. API keys bypass this entirely
+ * (callers check `principal.kind === 'key'` first). Pure: no I/O, no Hono.
+ */
+import { fail } from './errors';
+
+export const ACTIONS = ['read', 'create', 'update', 'delete', 'write'] as const;
+export type Action = (typeof ACTIONS)[number];
+export type ConcreteAction = Exclude<Action, 'write'>;
+
+export interface Permission {
+  action: ConcreteAction;
+  role: string;
+}
+
+const PERMISSION = /^(read|create|update|delete|write)\("([^"]+)"\)$/;
+const ID = '[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}';
+const ROLE = new RegExp(
+  `^(any|guests|users(/(verified|unverified))?|user:${ID}(/(verified|unverified))?|team:${ID}(/[a-zA-Z0-9._-]{1,81})?|member:${ID}|label:[a-zA-Z0-9]{1,36})$`,
+);
+
+export function isValidRole(role: string): boolean {
+  return ROLE.test(role);
+}
+
+/**
+ * Parses and checks permission strings. `write` expands to the concrete actions in `allowed`
+ * (as Appwrite aliases it). Invalid strings or actions outside `allowed` are refused with a
+ * `general_argument_invalid` that names the bad value.
+ */
+export function parsePermissions(list: string[], allowed: readonly ConcreteAction[]): Permission[] {
+  const out: Permission[] = [];
+  const seen = new Set<string>();
+  for (const raw of list) {
+    const m = PERMISSION.exec(raw);
+    if (!m || !isValidRole(m[2])) {
+      fail('general_argument_invalid', `Invalid \`permissions\` param: Permission "${raw}" is not valid.`);
+    }
+    const action = m[1] as Action;
+    const expanded: ConcreteAction[] =
+      action === 'write' ? allowed.filter((a) => a !== 'read' ) : [action as ConcreteAction];
+    if (action !== 'write' && !allowed.includes(action as ConcreteAction)) {
+      fail('general_argument_invalid', `Invalid \`permissions\` param: Permission "${action}" is not allowed here. Must be one of: ${allowed.join(', ')}.`);
+    }
+    for (const a of expanded) {
+      const key = `${a}("${m[2]}")`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push({ action: a, role: m[2] });
+      }
+    }
+  }
+  return out;
+}
+
+export function formatPermissions(perms: Permission[]): string[] {
+  return perms.map((p) => `${p.action}("${p.role}")`);
+}
+
+/** Does one of `roles` hold `action` among `permissions`? */
+export function allows(roles: readonly string[], permissions: readonly Permission[], action: ConcreteAction): boolean {
+  for (const p of permissions) if (p.action === action && roles.includes(p.role)) return true;
+  return false;
+}
+
+/**
+ * Appwrite's rule for non-key callers granting permissions: every role named must be one the
+ * caller holds (roles like `users` or `any` included when held). Returns the first refused role.
+ */
+export function firstUnheldRole(roles: readonly string[], permissions: readonly Permission[]): string | null {
+  for (const p of permissions) if (!roles.includes(p.role)) return p.role;
+  return null;
+}
+
+/** The roles that may read a resource, for realtime event ACLs. */
+export function readRoles(permissions: readonly Permission[]): string[] {
+  return [...new Set(permissions.filter((p) => p.action === 'read').map((p) => p.role))];
+}

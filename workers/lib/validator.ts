@@ -1,0 +1,68 @@
+import { zValidator } from '@hono/zod-validator';
+import { z, type ZodType } from 'zod';
+import { ApiError } from './errors';
+
+/**
+ * Folds the SDKs' bracket notation (`queries[0]=…&queries[1]=…`, `prefs[a]=…`) into arrays and
+ * objects, so GET parameters validate with the same schemas as JSON bodies.
+ */
+export function foldBrackets(input: Record<string, string | string[]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, rawValue] of Object.entries(input)) {
+    const value = Array.isArray(rawValue) ? rawValue[rawValue.length - 1] : rawValue;
+    const m = /^([^[\]]+)\[([^[\]]*)\]$/.exec(rawKey);
+    if (!m) {
+      out[rawKey] = value;
+      continue;
+    }
+    const [, name, sub] = m;
+    if (sub === '' || /^\d+$/.test(sub)) {
+      const list = Array.isArray(out[name]) ? (out[name] as unknown[]) : [];
+      if (sub === '') list.push(...(Array.isArray(rawValue) ? rawValue : [rawValue]));
+      else list[Number(sub)] = value;
+      out[name] = list;
+    } else {
+      const obj = out[name] && typeof out[name] === 'object' ? (out[name] as Record<string, unknown>) : {};
+      obj[sub] = value;
+      out[name] = obj;
+    }
+  }
+  for (const [k, v] of Object.entries(out)) if (Array.isArray(v)) out[k] = v.filter((x) => x !== undefined);
+  return out;
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const param = issue?.path.length ? String(issue.path[0]) : 'body';
+  return `Invalid \`${param}\` param: ${issue?.message ?? 'Value is invalid'}`;
+}
+
+const hook = (result: { success: boolean; error?: unknown }) => {
+  if (!result.success) throw new ApiError('general_argument_invalid', describe(result.error as z.ZodError));
+};
+
+/** JSON body validated by `schema`; a mismatch is `general_argument_invalid` (400). */
+export function body<T extends ZodType>(schema: T) {
+  return zValidator('json', schema, hook);
+}
+
+/** Query string validated by `schema` after bracket folding. */
+export function query<T extends ZodType>(schema: T) {
+  return zValidator(
+    'query',
+    z.preprocess((v) => foldBrackets(v as Record<string, string | string[]>), schema) as unknown as T,
+    hook,
+  );
+}
+
+/** Boolean parameter that also accepts the strings GET requests carry. */
+export const boolParam = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+/** Integer parameter that also accepts numeric strings. */
+export const intParam = z.preprocess(
+  (v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
+  z.number().int(),
+);
+
+/** `queries[]` as the SDKs send them: JSON strings, at most 100. */
+export const queriesParam = z.array(z.string().max(4096)).max(100).optional();

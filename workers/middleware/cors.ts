@@ -1,0 +1,78 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env';
+import type { Config } from '../lib/config';
+
+/** Request headers the SDKs send (Appwrite's app/config/cors.php), matched case-insensitively. */
+const ALLOW_HEADERS = [
+  'Accept', 'Origin', 'Cookie', 'Set-Cookie', 'Content-Type', 'Content-Range', 'Range', 'Cache-Control',
+  'Authorization', 'X-Requested-With', 'X-Fallback-Cookies', 'X-Forwarded-For', 'X-Forwarded-User-Agent',
+  'X-Appwrite-Project', 'X-Appwrite-Key', 'X-Appwrite-Dev-Key', 'X-Appwrite-Locale', 'X-Appwrite-Mode',
+  'X-Appwrite-JWT', 'X-Appwrite-Session', 'X-Appwrite-Response-Format', 'X-Appwrite-Timeout', 'X-Appwrite-ID',
+  'X-Appwrite-Timestamp', 'X-Appwrite-User', 'X-Appwrite-Impersonate-User-Id',
+  'X-Appwrite-Impersonate-User-Email', 'X-Appwrite-Impersonate-User-Phone', 'X-SDK-Name',
+  'X-SDK-Platform', 'X-SDK-Language', 'X-SDK-Version', 'X-SDK-GraphQL', 'X-Appwrite-Warning',
+].join(', ');
+const EXPOSE_HEADERS = ['X-Appwrite-Session', 'X-Fallback-Cookies', 'X-Appwrite-Warning', 'X-Ledge-Bookmark'].join(', ');
+const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
+
+function isLocalHost(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]';
+}
+
+/**
+ * Is `origin` a registered web platform? Entries are hostnames (`app.example.com`), wildcard
+ * hostnames (`*.example.com`) or whole origins (`http://app.test:5173`); localhost passes when
+ * ALLOW_LOCALHOST_ORIGINS is on.
+ */
+export function isAllowedOrigin(origin: string, config: Config): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (config.allowLocalhostOrigins && isLocalHost(url.hostname)) return true;
+  for (const entry of config.allowedOrigins) {
+    if (entry.includes('://')) {
+      if (entry.replace(/\/$/, '') === url.origin) return true;
+    } else if (entry.startsWith('*.')) {
+      if (url.hostname.endsWith(entry.slice(1))) return true;
+    } else if (entry === url.hostname || entry === url.host) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * CORS with credentials, as the web SDK needs: an allowed origin is echoed (never `*`) with
+ * `Access-Control-Allow-Credentials`; anything else gets no grant, and a non-key request from a
+ * browser origin that is not a platform is refused with `general_unknown_origin` (403) by
+ * `requireKnownOrigin`.
+ */
+export function cors(): MiddlewareHandler<AppEnv> {
+  return async function ledgeCors(c, next) {
+    const origin = c.req.header('Origin');
+    const allowed = origin !== undefined && isAllowedOrigin(origin, c.get('config'));
+    if (c.req.method === 'OPTIONS') {
+      const headers = new Headers({ Vary: 'Origin' });
+      if (allowed) {
+        headers.set('Access-Control-Allow-Origin', origin);
+        headers.set('Access-Control-Allow-Credentials', 'true');
+        headers.set('Access-Control-Allow-Methods', ALLOW_METHODS);
+        headers.set('Access-Control-Allow-Headers', ALLOW_HEADERS);
+        headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+        headers.set('Access-Control-Max-Age', '86400');
+      }
+      return new Response(null, { status: 204, headers });
+    }
+    await next();
+    c.res.headers.append('Vary', 'Origin');
+    if (allowed) {
+      c.res.headers.set('Access-Control-Allow-Origin', origin);
+      c.res.headers.set('Access-Control-Allow-Credentials', 'true');
+      c.res.headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+    }
+  };
+}

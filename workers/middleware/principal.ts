@@ -1,0 +1,45 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env';
+import { ApiError } from '../lib/errors';
+import { guestPrincipal, type Principal } from '../lib/principal';
+import { isAllowedOrigin } from './cors';
+
+/**
+ * An authenticator looks at the request and returns a principal, `null` when its credential is
+ * absent, or throws an ApiError when the credential is present but wrong. The first non-null
+ * answer wins; with none, the caller is a guest. Keys come first, then sessions, then JWTs
+ * (Appwrite's order), each contributed by its own domain in app.ts.
+ */
+export type Authenticator = (c: Context<AppEnv>) => Promise<Principal | null>;
+
+export function principal(authenticators: Authenticator[]): MiddlewareHandler<AppEnv> {
+  return async function ledgePrincipal(c, next) {
+    let found: Principal | null = null;
+    for (const authenticate of authenticators) {
+      found = await authenticate(c);
+      if (found) break;
+    }
+    const resolved = found ?? guestPrincipal();
+    c.set('principal', resolved);
+    const origin = c.req.header('Origin');
+    if (resolved.kind !== 'key' && origin && c.req.method !== 'OPTIONS' && !isAllowedOrigin(origin, c.get('config'))) {
+      throw new ApiError('general_unknown_origin');
+    }
+    return next();
+  };
+}
+
+/**
+ * The route needs `scope`. Keys must have been granted it; users and guests hold their role's
+ * fixed set. Refusal is `general_unauthorized_scope` (401), naming the caller's role and the scope.
+ */
+export function requireScope(scope: string): MiddlewareHandler<AppEnv> {
+  return async function ledgeRequireScope(c, next) {
+    const p = c.get('principal');
+    if (!p.scopes.has(scope)) {
+      const who = p.kind === 'key' ? 'API key' : p.kind === 'user' ? `User (role: users)` : 'User (role: guests)';
+      throw new ApiError('general_unauthorized_scope', `${who} missing scopes (["${scope}"])`);
+    }
+    return next();
+  };
+}

@@ -1,0 +1,110 @@
+import { and, count, asc, eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import { keys } from '../db/schema';
+import { ApiError } from '../lib/errors';
+import { randomSecret, sha256Hex, timingSafeEqual } from '../lib/crypto';
+import { nowDate, toAppwriteDate } from '../lib/time';
+import { ROOT_SCOPES } from '../lib/scopes';
+
+export type KeyRow = typeof keys.$inferSelect;
+
+/** Appwrite's project key model. Ledge keeps only a hash, so `secret` is shown once, on create. */
+export function keyModel(row: KeyRow, secret = '') {
+  return {
+    $id: row.id,
+    $createdAt: row.createdAt,
+    $updatedAt: row.updatedAt,
+    name: row.name,
+    expire: row.expire ?? '',
+    scopes: row.scopes,
+    secret,
+    accessedAt: row.accessedAt ?? '',
+    sdks: row.sdks,
+  };
+}
+
+const KEY_PREFIX = 'standard_';
+
+export async function createKey(
+  db: D1Database,
+  input: { id: string; name: string; scopes: string[]; expire: string | null },
+) {
+  const secret = KEY_PREFIX + randomSecret(48);
+  const now = nowDate();
+  const row: KeyRow = {
+    id: input.id,
+    name: input.name,
+    scopes: input.scopes,
+    secretHash: await sha256Hex(secret),
+    expire: input.expire,
+    accessedAt: null,
+    sdks: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await drizzle(db).insert(keys).values(row);
+  } catch (err) {
+    if (String(err).includes('UNIQUE')) throw new ApiError('key_already_exists');
+    throw err;
+  }
+  return keyModel(row, secret);
+}
+
+export async function listKeys(db: D1Database, limit: number, offset: number, withTotal: boolean) {
+  const d = drizzle(db);
+  const rows = await d.select().from(keys).orderBy(asc(keys.createdAt), asc(keys.id)).limit(limit).offset(offset);
+  const total = withTotal ? ((await d.select({ n: count() }).from(keys))[0]?.n ?? 0) : rows.length;
+  return { total, keys: rows.map((r) => keyModel(r)) };
+}
+
+export async function getKey(db: D1Database, id: string): Promise<KeyRow> {
+  const row = (await drizzle(db).select().from(keys).where(eq(keys.id, id)).limit(1))[0];
+  if (!row) throw new ApiError('key_not_found');
+  return row;
+}
+
+export async function updateKey(
+  db: D1Database,
+  id: string,
+  input: { name: string; scopes: string[]; expire: string | null },
+) {
+  const rows = await drizzle(db)
+    .update(keys)
+    .set({ name: input.name, scopes: input.scopes, expire: input.expire, updatedAt: nowDate() })
+    .where(eq(keys.id, id))
+    .returning();
+  if (!rows[0]) throw new ApiError('key_not_found');
+  return keyModel(rows[0]);
+}
+
+export async function deleteKey(db: D1Database, id: string) {
+  const rows = await drizzle(db).delete(keys).where(eq(keys.id, id)).returning({ id: keys.id });
+  if (!rows[0]) throw new ApiError('key_not_found');
+}
+
+export type VerifiedKey = { keyId: string; scopes: ReadonlySet<string>; touch?: () => Promise<unknown> };
+
+/**
+ * Resolves an `X-Appwrite-Key` secret. The root key is compared in constant time; other keys are
+ * found by the SHA-256 of their secret. Unknown → `user_unauthorized`; expired → `project_key_expired`.
+ */
+export async function verifyKey(db: D1Database, rootKey: string, secret: string): Promise<VerifiedKey> {
+  if (rootKey && timingSafeEqual(secret, rootKey)) return { keyId: 'root', scopes: ROOT_SCOPES };
+  const hash = await sha256Hex(secret);
+  const row = (await drizzle(db).select().from(keys).where(eq(keys.secretHash, hash)).limit(1))[0];
+  if (!row) throw new ApiError('user_unauthorized', 'The API key is invalid or has been deleted.');
+  const now = Date.now();
+  if (row.expire && Date.parse(row.expire) <= now) throw new ApiError('project_key_expired');
+  // Appwrite refreshes accessedAt at most once a day; so does Ledge, off the request path.
+  const stale = !row.accessedAt || now - Date.parse(row.accessedAt) > 86_400_000;
+  const touch = stale
+    ? () =>
+        drizzle(db)
+          .update(keys)
+          .set({ accessedAt: toAppwriteDate(now) })
+          .where(and(eq(keys.id, row.id), eq(keys.secretHash, hash)))
+    : undefined;
+  return { keyId: row.id, scopes: new Set(row.scopes), touch };
+}
+
