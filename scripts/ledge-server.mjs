@@ -1,0 +1,84 @@
+// Starts the built Ledge bundle under Miniflare on a free local port, with every binding from
+// wrangler.toml, migrations applied and fresh secrets. Used by the e2e tests and the benchmarks
+// (not `wrangler dev`, whose proxy would be measured instead of Ledge).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+import { generateSecrets } from './secrets.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Bundles workers/index.ts exactly as `wrangler deploy` would. Each call gets its own directory
+ * unless one is named, so parallel test runs never overwrite each other's bundle.
+ */
+export function buildBundle(outdir = mkdtempSync(join(tmpdir(), 'ledge-bundle-'))) {
+  execFileSync(
+    join(ROOT, 'node_modules/.bin/wrangler'),
+    ['deploy', '--dry-run', '--outdir', outdir, '--config', join(ROOT, 'wrangler.toml')],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
+  return join(outdir, 'index.js');
+}
+
+function migrationStatements() {
+  const dir = join(ROOT, 'migrations');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('--> statement-breakpoint')
+        .flatMap((chunk) => chunk.split(/;\s*$/m))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+}
+
+/**
+ * @param {{ vars?: Record<string,string>, port?: number, script?: string, outboundService?: any }} [options]
+ * @returns {Promise<{ endpoint: string, url: URL, projectId: string, rootKey: string, mf: Miniflare, dispose: () => Promise<void> }>}
+ */
+export async function startLedge(options = {}) {
+  const script = options.script ?? buildBundle();
+  // The bundle is self-contained ESM, so wrangler's module rules are not needed.
+  const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml')).workerOptions;
+  const secrets = generateSecrets();
+  const bindings = { ...workerOptions.bindings, ...(options.vars ?? {}), ...secrets };
+  const persist = mkdtempSync(join(tmpdir(), 'ledge-'));
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    d1Persist: join(persist, 'd1'),
+    r2Persist: join(persist, 'r2'),
+    durableObjectsPersist: join(persist, 'do'),
+    cachePersist: false,
+    workers: [
+      {
+        ...workerOptions,
+        name: 'ledge',
+        bindings,
+        modules: true,
+        modulesRoot: dirname(script),
+        scriptPath: script,
+        outboundService: options.outboundService,
+      },
+    ],
+  }));
+  const url = await mf.ready;
+  const db = await mf.getD1Database('DB');
+  for (const sql of migrationStatements()) await db.prepare(sql).run();
+  const projectId = bindings.PROJECT_ID ?? 'local';
+  return {
+    endpoint: new URL('/v1', url).toString(),
+    url,
+    projectId,
+    rootKey: secrets.ROOT_API_KEY,
+    mf,
+    dispose: () => mf.dispose(),
+  };
+}
