@@ -21,6 +21,8 @@ export default defineConfig(async () => {
       include: ['workers/**/*.test.ts', 'durable-objects/**/*.test.ts', 'test/**/*.test.ts'],
       setupFiles: ['./test/apply-migrations.ts'],
       testTimeout: 30_000,
+      // CI also writes a JSON summary that .ci/run turns into one 'N passed, N failed' line.
+      reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci-results/unit.json' }]] : ['default'],
     },
   };
 });

@@ -11,5 +11,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci-results/e2e.json' }]] : ['default'],
   },
 });
