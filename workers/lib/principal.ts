@@ -28,6 +28,8 @@ export interface UserPrincipal extends PrincipalBase {
   /** The session behind the request (also for JWTs, which name their session). */
   sessionId: string;
   via: 'session' | 'jwt';
+  /** MFA is on for the user and this session has not yet verified a second factor. */
+  mfaPending: boolean;
 }
 
 export function guestPrincipal(): GuestPrincipal {
@@ -65,6 +67,7 @@ export function userPrincipal(
   user: RoleSubject,
   sessionId: string,
   via: 'session' | 'jwt',
+  mfaPending = false,
 ): UserPrincipal {
-  return { kind: 'user', userId: user.id, sessionId, via, roles: userRoles(user), scopes: USER_SCOPES };
+  return { kind: 'user', userId: user.id, sessionId, via, mfaPending, roles: userRoles(user), scopes: USER_SCOPES };
 }
