@@ -13,7 +13,16 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml', environment: undefined },
         miniflare: {
-          bindings: { ...generateSecrets(), TEST_MIGRATIONS: migrations },
+          bindings: {
+            ...generateSecrets(),
+            TEST_MIGRATIONS: migrations,
+            // Fake OAuth2 providers (workers/account/oauth2/testing): served by a fetch stub, never the network.
+            OAUTH2_GITHUB_CLIENT_ID: 'gh-client',
+            OAUTH2_GITHUB_CLIENT_SECRET: 'gh-secret',
+            OAUTH2_OIDC_CLIENT_ID: 'oidc-client',
+            OAUTH2_OIDC_CLIENT_SECRET: 'oidc-secret',
+            OAUTH2_OIDC_ISSUER: 'https://idp.test',
+          },
         },
       }),
     ],

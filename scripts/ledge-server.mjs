@@ -40,7 +40,9 @@ function migrationStatements() {
 }
 
 /**
- * @param {{ vars?: Record<string,string>, port?: number, script?: string, outboundService?: any }} [options]
+ * @param {{ vars?: Record<string,string>, secrets?: Record<string,string>, port?: number, script?: string, outboundService?: any, extraWorkers?: object[] }} [options]
+ *   extraWorkers: more Miniflare workers in the same instance (same workerd), each reached through
+ *   its own `routes`; the benchmarks' bare baseline Worker runs this way, beside Ledge's bindings.
  * @returns {Promise<{ endpoint: string, url: URL, projectId: string, rootKey: string, mf: Miniflare, dispose: () => Promise<void> }>}
  */
 export async function startLedge(options = {}) {
@@ -48,7 +50,8 @@ export async function startLedge(options = {}) {
   // The bundle is self-contained ESM, so wrangler's module rules are not needed.
   const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml')).workerOptions;
   const secrets = generateSecrets();
-  const bindings = { ...workerOptions.bindings, ...(options.vars ?? {}), ...secrets };
+  // options.secrets: fixed values for secrets a run needs set (e.g. OAuth2 client secrets of fake providers).
+  const bindings = { ...workerOptions.bindings, ...(options.vars ?? {}), ...secrets, ...(options.secrets ?? {}) };
   const persist = mkdtempSync(join(tmpdir(), 'ledge-'));
   const mf = new Miniflare(convertV4MiniflareOptions({
     host: '127.0.0.1',
@@ -67,6 +70,7 @@ export async function startLedge(options = {}) {
         scriptPath: script,
         outboundService: options.outboundService,
       },
+      ...(options.extraWorkers ?? []),
     ],
   }));
   const url = await mf.ready;

@@ -5,12 +5,23 @@ import { ApiError, errorResponse, toApiError } from './lib/errors';
 import { cors } from './middleware/cors';
 import { project, requestContext } from './middleware/project';
 import { principal, type Authenticator } from './middleware/principal';
+import { mfa } from './middleware/mfa';
 import { keyAuthenticator } from './project/authenticate';
 import { projectRoutes } from './project/routes';
 import { healthRoutes } from './health/routes';
+import { usersRoutes } from './users/routes';
+import { jwtAuthenticator, sessionAuthenticator } from './account/authenticate';
+import { accountRoutes, jwksRoutes } from './account/routes';
+import { mfaRoutes } from './account/mfa/routes';
+import { usersMfaRoutes } from './users/mfa-routes';
+import { oauth2CallbackRoutes, oauth2Routes } from './account/oauth2/routes';
+import { mailRoutes } from './mail/routes';
+import { teamRoutes } from './teams/routes';
+import { legacyDatabasesSchemaRoutes, tablesDbSchemaRoutes } from './databases/schema-routes';
+import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
 
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
-const authenticators: Authenticator[] = [keyAuthenticator];
+const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
 
 /** Bodies Ledge reads: JSON, and multipart/urlencoded forms (uploads). Anything else is refused. */
 const BODY_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
@@ -18,6 +29,9 @@ const BODY_TYPES = ['application/json', 'multipart/form-data', 'application/x-ww
 export const app = new Hono<AppEnv>()
   .use(requestContext())
   .use(cors())
+  // OAuth2 providers call back with no project header (Apple even POSTs cross-origin): the relay
+  // answers before the project and origin checks, and the request it relays to passes them all.
+  .route('/v1/account/sessions/oauth2/callback', oauth2CallbackRoutes)
   .use(project())
   .use(async function ledgeContentType(c, next) {
     const length = c.req.header('Content-Length');
@@ -29,9 +43,24 @@ export const app = new Hono<AppEnv>()
     return next();
   })
   .use(principal(authenticators))
+  // A session still owing its second factor may only call the MFA challenge routes and sign out.
+  .use(mfa())
   .get('/v1/ping', (c) => c.text('Pong!'))
   .route('/v1/health', healthRoutes)
-  .route('/v1/project', projectRoutes);
+  .route('/v1/project', projectRoutes)
+  .route('/v1/users', usersRoutes)
+  .route('/v1/users', usersMfaRoutes)
+  .route('/v1/account', accountRoutes)
+  .route('/v1/account', oauth2Routes)
+  .route('/v1/account', mfaRoutes)
+  .route('/v1/.well-known', jwksRoutes)
+  .route('/v1/mail', mailRoutes)
+  .route('/v1/teams', teamRoutes)
+  // Schema admin; the row routes share these prefixes on disjoint paths (rows, documents, transactions).
+  .route('/v1/tablesdb', tablesDbSchemaRoutes)
+  .route('/v1/databases', legacyDatabasesSchemaRoutes)
+  .route('/v1/tablesdb', tablesRowsRoutes)
+  .route('/v1/databases', documentsRoutes);
 
 app.notFound(() => errorResponse(new ApiError('general_route_not_found')));
 

@@ -22,12 +22,27 @@ export interface ColumnDef {
   size: number | null;
   required: boolean;
   array: boolean;
+  /**
+   * Default for rows that omit the column (null = none). Already typed: string, number, boolean,
+   * or a `bigint` for integer/bigint defaults outside ±2^53.
+   */
   default: unknown;
-  min: number | null;
-  max: number | null;
+  /**
+   * Range for integer/bigint/float columns, always set for those (Appwrite fills ±int64 and
+   * ±float max when omitted), null for other types. Integer bounds outside ±2^53 are `bigint`
+   * (JS compares number < bigint correctly).
+   */
+  min: number | bigint | null;
+  max: number | bigint | null;
   /** Enum elements. */
   elements: string[] | null;
-  /** SQL column name, e.g. `c_title`. Arrays are stored as JSON text. */
+  /** Stored encrypted (accepted and reported; Ledge stores the value as is). */
+  encrypt: boolean;
+  /**
+   * SQL column name `c_<key>`, always used double-quoted (keys may hold `-` and `.`). Declared
+   * TEXT / INTEGER / REAL by storageKind (booleans 0/1); arrays are JSON text. No SQL default and
+   * no NOT NULL: `required` and `default` are applied by the row store.
+   */
   sqlName: string;
   status: 'available';
   createdAt: string;
@@ -37,10 +52,17 @@ export interface ColumnDef {
 export interface IndexDef {
   key: string;
   type: 'key' | 'unique' | 'fulltext';
+  /** Column keys; may also name `$id`, `$createdAt`, `$updatedAt` (see SYSTEM_COLUMNS). */
   columns: string[];
   orders: ('ASC' | 'DESC' | null)[];
   lengths: (number | null)[];
-  /** SQL index name (or FTS5 table name for fulltext). */
+  /**
+   * key/unique: the SQL index `t_<tableSeq>_i_<indexSeq>`.
+   * fulltext: a contentless FTS5 table `t_<tableSeq>_fts_<indexSeq>` whose rowid is the row's
+   * `_seq` and whose column `f<i>` indexes `columns[i]` (see ftsColumnName). Triggers on the main
+   * table keep it in sync. A `search` on column K uses a fulltext index with K among its columns:
+   * `_seq IN (SELECT rowid FROM "<sqlName>" WHERE "f<i>" MATCH ?)`.
+   */
   sqlName: string;
   status: 'available';
   createdAt: string;
@@ -73,6 +95,11 @@ export const SYSTEM_COLUMNS = {
   $createdAt: { sqlName: '_createdAt', kind: 'datetime' },
   $updatedAt: { sqlName: '_updatedAt', kind: 'datetime' },
 } as const satisfies Record<string, { sqlName: string; kind: StorageKind }>;
+
+/** The FTS5 column of a fulltext index that holds `IndexDef.columns[position]`. */
+export function ftsColumnName(position: number): string {
+  return `f${position}`;
+}
 
 export function storageKind(type: ColumnType): StorageKind {
   switch (type) {

@@ -208,3 +208,163 @@ export const deadLetters = sqliteTable('dead_letters', {
   attempts: integer('attempts').notNull(),
   receivedAt: text('received_at').notNull(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Databases (migrations/0003_databases.sql). Metadata only: each table row here names a real
+// SQLite table `t_<seq>` (+ `t_<seq>_perms`, indexes, FTS5 tables) that workers/databases/
+// schema-store.ts creates and drops at run time. Keys compare case-insensitively, as SQLite
+// column names do.
+// ---------------------------------------------------------------------------------------------
+
+/** User databases; `type` is `tablesdb` or `legacy` (which API created it; both APIs serve both). */
+export const databases = sqliteTable(
+  'databases',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    enabled: bool('enabled').notNull().default(true),
+    type: text('type').notNull().default('tablesdb'),
+    search: text('search').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('databases_id').on(t.id), index('databases_created_at').on(t.createdAt)],
+);
+
+/** Tables (collections). `seq` names the SQL table `t_<seq>`; permissions are Appwrite strings. */
+export const dbTables = sqliteTable(
+  'tables',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    databaseId: text('database_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    permissions: json<string[]>('permissions').notNull().default([]),
+    rowSecurity: bool('row_security').notNull().default(false),
+    enabled: bool('enabled').notNull().default(true),
+    search: text('search').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('tables_database_id').on(t.databaseId, t.id)],
+);
+
+/**
+ * Columns (attributes). `default_value` is JSON (NULL = no default); `min`/`max` are decimal
+ * strings so int64 bounds survive; `elements` is the enum list as JSON.
+ */
+export const dbColumns = sqliteTable(
+  'columns',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    tableSeq: integer('table_seq').notNull(),
+    key: text('key').notNull(),
+    type: text('type').notNull(),
+    size: integer('size'),
+    required: bool('required').notNull().default(false),
+    array: bool('array').notNull().default(false),
+    defaultValue: text('default_value'),
+    min: text('min'),
+    max: text('max'),
+    elements: json<string[]>('elements'),
+    encrypt: bool('encrypt').notNull().default(false),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('columns_table_key').on(t.tableSeq, t.key)],
+);
+
+/** Indexes; `seq` names the SQL index `t_<table>_i_<seq>` or FTS5 table `t_<table>_fts_<seq>`. */
+export const dbIndexes = sqliteTable(
+  'indexes',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    tableSeq: integer('table_seq').notNull(),
+    key: text('key').notNull(),
+    type: text('type').notNull(),
+    columns: json<string[]>('columns').notNull().default([]),
+    orders: json<(string | null)[]>('orders').notNull().default([]),
+    lengths: json<(number | null)[]>('lengths').notNull().default([]),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('indexes_table_key').on(t.tableSeq, t.key)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// OAuth2 sign-in (migrations/0005_oauth2.sql, workers/account/oauth2).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * OAuth2 sign-ins in flight: keyed by the SHA-256 of the `state` sent to the provider, deleted
+ * when the callback uses it. `binding_hash` ties the row to the browser that started it (a
+ * cookie), `mode` is `session` or `token`.
+ */
+export const oauth2States = sqliteTable(
+  'oauth2_states',
+  {
+    id: text('id').primaryKey(),
+    provider: text('provider').notNull(),
+    mode: text('mode').$type<'session' | 'token'>().notNull(),
+    success: text('success').notNull(),
+    failure: text('failure').notNull(),
+    codeVerifier: text('code_verifier').notNull(),
+    nonce: text('nonce').notNull(),
+    bindingHash: text('binding_hash').notNull(),
+    expire: text('expire').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('oauth2_states_expire').on(t.expire)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Multi-factor authentication (migrations/0006_mfa.sql, workers/account/mfa).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Authenticator apps (type `totp`), at most one per user and type. `secret` is shown once, at
+ * enrolment; `last_step` is the newest TOTP time step accepted, so a code is never taken twice.
+ */
+export const mfaAuthenticators = sqliteTable(
+  'mfa_authenticators',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    type: text('type').notNull(),
+    secret: text('secret').notNull(),
+    verified: bool('verified').notNull().default(false),
+    lastStep: integer('last_step').notNull().default(0),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('mfa_authenticators_user_type').on(t.userId, t.type)],
+);
+
+/** Open MFA challenges; email/phone ones keep only a SHA-256 of the code they sent. */
+export const mfaChallenges = sqliteTable(
+  'mfa_challenges',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    type: text('type').notNull(),
+    codeHash: text('code_hash').notNull().default(''),
+    expire: text('expire').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('mfa_challenges_user').on(t.userId), index('mfa_challenges_expire').on(t.expire)],
+);
+
+/** Unused recovery codes, one row each (deleted when used): a keyed hash and a sealed copy. */
+export const mfaRecoveryCodes = sqliteTable(
+  'mfa_recovery_codes',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    codeHash: text('code_hash').notNull(),
+    sealed: text('sealed').notNull(),
+    position: integer('position').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('mfa_recovery_codes_user').on(t.userId, t.position)],
+);

@@ -77,3 +77,45 @@ export function firstUnheldRole(roles: readonly string[], permissions: readonly 
 export function readRoles(permissions: readonly Permission[]): string[] {
   return [...new Set(permissions.filter((p) => p.action === 'read').map((p) => p.role))];
 }
+
+/**
+ * Appwrite's two-level rule for tables/buckets and their rows/files: the container's permission
+ * grants the action on every item; the item's own permissions count only when per-item security
+ * (`rowSecurity`, `fileSecurity`) is on.
+ */
+export function allowsItem(
+  roles: readonly string[],
+  container: readonly Permission[],
+  item: readonly Permission[],
+  itemSecurity: boolean,
+  action: ConcreteAction,
+): boolean {
+  return allows(roles, container, action) || (itemSecurity && allows(roles, item, action));
+}
+
+/** Who may read an item, for realtime ACLs: the container's readers, plus the item's when per-item security is on. */
+export function itemReadRoles(container: readonly Permission[], item: readonly Permission[], itemSecurity: boolean): string[] {
+  return readRoles(itemSecurity ? [...container, ...item] : container);
+}
+
+const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+/**
+ * The list-side twin of `allowsItem` for per-item permissions: a SQL condition that keeps only
+ * items whose permission side table (`(_seq, type, role)`) grants `action` to one of `roles`.
+ * The roles travel as ONE JSON parameter read with json_each, so callers with many memberships
+ * stay far from D1's 100-bound-parameter limit. `permsTable` and `seqColumn` are internal names
+ * (never request input); they are checked anyway.
+ */
+export function permissionFilterSql(
+  permsTable: string,
+  seqColumn: string,
+  action: ConcreteAction,
+  roles: readonly string[],
+): { sql: string; params: [string] } {
+  if (!SQL_NAME.test(permsTable) || !SQL_NAME.test(seqColumn)) throw new Error(`Bad SQL name: ${permsTable} / ${seqColumn}`);
+  return {
+    sql: `EXISTS (SELECT 1 FROM "${permsTable}" AS _perm WHERE _perm._seq = ${seqColumn} AND _perm.type = '${action}' AND _perm.role IN (SELECT value FROM json_each(?)))`,
+    params: [JSON.stringify(roles)],
+  };
+}

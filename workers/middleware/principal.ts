@@ -37,6 +37,10 @@ export function requireScope(scope: string): MiddlewareHandler<AppEnv> {
   return async function ledgeRequireScope(c, next) {
     const p = c.get('principal');
     if (!p.scopes.has(scope)) {
+      // A guest on the Account service is a signed-out user (no session, or one that was deleted or
+      // expired): Ledge answers `user_unauthorized`, as its accounts issue specifies. Appwrite 1.9
+      // answers `general_unauthorized_scope` here; both are 401, which is what SDK apps branch on.
+      if (p.kind === 'guest' && scope === 'account') throw new ApiError('user_unauthorized');
       const who = p.kind === 'key' ? 'API key' : p.kind === 'user' ? `User (role: users)` : 'User (role: guests)';
       throw new ApiError('general_unauthorized_scope', `${who} missing scopes (["${scope}"])`);
     }

@@ -1,0 +1,155 @@
+import type { Context } from 'hono';
+import { drizzle } from 'drizzle-orm/d1';
+import { z } from 'zod';
+import type { AppEnv } from '../env';
+import { makeEvent, publishEvents } from '../events/publish';
+import { ApiError } from '../lib/errors';
+import type { UserPrincipal } from '../lib/principal';
+import { clientIp } from '../middleware/rate-limit';
+import { isAllowedOrigin } from '../middleware/cors';
+import { mailerFor, type MailMessage } from '../mail/mailer';
+import { getUser, updateUserStatement, userModel, type Statement, type UserPatch, type UserRow } from '../users/store';
+import { authenticatedUser } from './authenticate';
+import { encodeSessionValue, sameSite, sessionCookieName, sessionCookies } from './cookies';
+import { logStatement } from './logs';
+import { sessionModel, sessionStatements } from './sessions';
+
+/** Shared steps of the account routes: who is calling, cookies, session issue, events, mail. */
+type C = Context<AppEnv>;
+
+export function requestMeta(c: C) {
+  return { ip: clientIp(c), userAgent: c.req.header('User-Agent') ?? 'UNKNOWN' };
+}
+
+/** The signed-in caller and their user row (routes behind `requireScope('account')`). */
+export async function currentUser(c: C): Promise<{ principal: UserPrincipal; user: UserRow }> {
+  const principal = c.get('principal');
+  if (principal.kind !== 'user') throw new ApiError('user_unauthorized');
+  const user = authenticatedUser(principal) ?? (await getUser(c.env.DB, principal.userId));
+  return { principal, user };
+}
+
+/** Appwrite's `session` route group: no new session while one is active. */
+export function assertNoSession(c: C) {
+  if (c.get('principal').kind === 'user') throw new ApiError('user_session_already_exists');
+}
+
+export const accountModel = (row: UserRow) => userModel(row);
+
+/** Publishes after the write has committed; only the user may see their account events. */
+export function emit(c: C, names: string[], payload: Record<string, unknown>, userId: string) {
+  c.executionCtx.waitUntil(publishEvents(c.env, [makeEvent(names, payload, [`user:${userId}`], userId)]).catch((err) => console.error('publish failed', err)));
+}
+
+export function isKeyCaller(c: C) {
+  return c.get('principal').kind === 'key';
+}
+
+const isSecure = (c: C) => new URL(c.req.url).protocol === 'https:';
+
+function setCookies(c: C, value: string, expires: number) {
+  for (const line of sessionCookies(c.get('config').projectId, value, { secure: isSecure(c), expires })) {
+    c.header('Set-Cookie', line, { append: true });
+  }
+}
+
+/** Logout: expire both cookies; a cross-site page also gets an empty fallback store. */
+export function clearSessionCookies(c: C) {
+  setCookies(c, '', Date.now() - 3600_000);
+  if (!sameSite(c.req.url, c.req.raw.headers)) c.header('X-Fallback-Cookies', '[]');
+}
+
+export interface IssueOptions {
+  provider: string;
+  providerUid?: string;
+  factors: string[];
+  /** Statements that must commit with the session (a new user, a rehash, a consumed token's effects). */
+  before?: Statement[];
+  userPatch?: UserPatch;
+}
+
+/**
+ * Creates a session for `user` and answers as Appwrite does: 201, the Session model, both cookies
+ * and, for a page on another site, `X-Fallback-Cookies`. The session, the user's oldest-session
+ * trim, any user change and the log entry commit in one batch.
+ */
+export async function issueSession(c: C, user: UserRow, opts: IssueOptions) {
+  const { row, encoded } = await startSession(c, user, opts);
+  return c.json(sessionModel(row, { current: true, secret: isKeyCaller(c) ? encoded : '' }), 201);
+}
+
+/**
+ * `issueSession` without the answer, for routes that sign the user in as a side effect and reply
+ * with another model (Teams' updateMembershipStatus answers with the Membership).
+ */
+export async function startSession(c: C, user: UserRow, opts: IssueOptions) {
+  const config = c.get('config');
+  const meta = requestMeta(c);
+  const { row, secret, statements } = await sessionStatements(
+    c.env.DB,
+    { userId: user.id, provider: opts.provider, providerUid: opts.providerUid, factors: opts.factors, duration: config.sessionDuration, ...meta },
+    config.sessionLimit,
+  );
+  const all: Statement[] = [...(opts.before ?? []), ...statements];
+  if (opts.userPatch) all.push(updateUserStatement(c.env.DB, user.id, opts.userPatch));
+  all.push(logStatement(c.env.DB, { userId: user.id, event: 'session.create', ...meta }));
+  const [first, ...rest] = all;
+  await drizzle(c.env.DB).batch([first, ...rest]);
+
+  const encoded = encodeSessionValue({ id: user.id, secret });
+  setCookies(c, encoded, Date.parse(row.expire));
+  if (!sameSite(c.req.url, c.req.raw.headers)) {
+    c.header('X-Fallback-Cookies', JSON.stringify({ [sessionCookieName(config.projectId)]: encoded }));
+  }
+  emit(c, [`users.${user.id}.sessions.${row.id}.create`], sessionModel(row, { current: false }), user.id);
+  return { row, encoded };
+}
+
+export function mailer(c: C) {
+  return mailerFor(c.env, c.get('config'));
+}
+
+export async function sendMail(c: C, message: MailMessage) {
+  await mailer(c).send(message);
+}
+
+/**
+ * A redirect URL for mails (recovery, verification, magic URL): it must point at a registered
+ * platform, like Appwrite's Redirect validator, so a mail can't send users to an attacker's page.
+ */
+export function redirectParam(c: C, param: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ApiError('general_argument_invalid', `Invalid \`${param}\` param: URL must be a valid absolute URL.`);
+  }
+  const config = c.get('config');
+  if (!isAllowedOrigin(url.origin, config)) {
+    const hosts = ['localhost', ...config.allowedOrigins].join(', ');
+    throw new ApiError('general_argument_invalid', `Invalid \`${param}\` param: URL host must be one of: ${hosts}`);
+  }
+  return url;
+}
+
+/** Appwrite's Email validator, loosely: one @, a dotted domain, no spaces, at most 320 chars. */
+export const emailParam = z
+  .string()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Value must be a valid email address');
+
+export const phoneParam = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, "Phone number must start with a '+' can have a maximum of fifteen digits.");
+
+/** Appwrite's CustomId rule for ids the client picks. */
+export const customIdParam = z.string().max(36);
+
+/** A value Appwrite's `Text(256)` accepts for token secrets. */
+export const secretParam = z.string().min(1).max(256);
+
+/** Appwrite's Password validator for passwords being checked (not set): 8..256 bytes. */
+export const passwordParam = z.string().refine((v) => {
+  const n = new TextEncoder().encode(v).byteLength;
+  return n >= 8 && n <= 256;
+}, 'Password must be between 8 and 256 characters long.');

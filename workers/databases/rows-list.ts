@@ -1,0 +1,92 @@
+/**
+ * Lists of rows: Appwrite queries compiled by lib/query, narrowed IN SQL to what the caller may
+ * read (the permission `EXISTS` joins the WHERE), so the page, the `total`, the order and the
+ * cursor are all computed over readable rows only — a stranger cannot learn that a row exists
+ * from a count, a gap in an ordering, or a cursor (an unreadable cursor row is "not found").
+ */
+import { compileQueries, countSql, cursorRowSql, assertCursorRow, finishPage, listSql, parseQueries, queryTargetFor, type CompiledQuery, type SqlFragment } from '../lib/query';
+import type { Principal } from '../lib/principal';
+import { readScope } from './row-permissions';
+import type { RowApi } from './row-values';
+import { decodeRow, rowSelectSql, type StoredRow } from './rows-store';
+import type { TableDef } from './types';
+
+/** Appwrite counts `total` up to this many rows (APP_LIMIT_COUNT). */
+const COUNT_LIMIT = 5000;
+
+/** D1 cannot bind BigInt; SQLite compares an INTEGER column with integer-looking text numerically. */
+export function bindable(params: readonly unknown[]): unknown[] {
+  return params.map((p) => (typeof p === 'bigint' ? p.toString() : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+function wording(api: RowApi) {
+  return api.flavor === 'tablesdb'
+    ? { noun: 'Row', items: 'rows', column: 'column' }
+    : { noun: 'Document', items: 'documents', column: 'attribute' };
+}
+
+/** The keys a `select` names for GET one row (null = everything). */
+export function selectionOf(table: TableDef, queries: readonly string[]): string[] | null {
+  if (queries.length === 0) return null;
+  return parseQueries(queries, queryTargetFor(table)).select;
+}
+
+export interface RowPage {
+  total: number;
+  rows: StoredRow[];
+  select: string[] | null;
+}
+
+/** Rejects a cursor that does not name a row the caller can read, before the page runs. */
+async function checkReadableCursor(db: D1Database, table: TableDef, compiled: CompiledQuery, extra: SqlFragment | undefined, api: RowApi) {
+  const cursor = cursorRowSql(queryTargetFor(table), compiled);
+  if (!cursor) return;
+  const sql = extra ? `${cursor.sql} AND ${extra.sql}` : cursor.sql;
+  const row = await db
+    .prepare(sql)
+    .bind(...bindable([...cursor.params, ...(extra?.params ?? [])]))
+    .first<Record<string, unknown>>();
+  assertCursorRow(row, compiled, wording(api));
+}
+
+export async function listRows(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  queries: readonly string[],
+  includeTotal: boolean,
+): Promise<RowPage> {
+  const target = queryTargetFor(table);
+  const compiled = compileQueries(queries, target);
+  const scope = readScope(principal, table, `${table.sqlName}._seq`);
+  const extra: SqlFragment | undefined = scope.all ? undefined : { sql: scope.sql, params: scope.params };
+  await checkReadableCursor(db, table, compiled, extra, api);
+  const page = listSql(target, compiled, { columns: rowSelectSql(table), extra });
+  const statements = [db.prepare(page.sql).bind(...bindable(page.params))];
+  if (includeTotal) {
+    const count = countSql(target, compiled, { extra, max: COUNT_LIMIT });
+    statements.push(db.prepare(count.sql).bind(...bindable(count.params)));
+  }
+  const [rows, counted] = await db.batch<Record<string, unknown>>(statements);
+  return {
+    total: includeTotal ? Number(counted.results[0]?.total ?? 0) : 0,
+    rows: finishPage(rows.results, compiled).map((r) => decodeRow(table, r)),
+    select: compiled.select,
+  };
+}
+
+/**
+ * Rows matching `queries` for bulk update/delete (API keys only, so no permission filter).
+ * Without a `limit` query every match is taken, as Appwrite's bulk operations do.
+ */
+export async function matchingRows(db: D1Database, table: TableDef, api: RowApi, queries: readonly string[]): Promise<StoredRow[]> {
+  const target = queryTargetFor(table);
+  const hasLimit = queries.some((q) => /"method"\s*:\s*"limit"/.test(q));
+  const compiled = compileQueries(queries, target);
+  if (!hasLimit) compiled.limit = -1;
+  await checkReadableCursor(db, table, compiled, undefined, api);
+  const page = listSql(target, compiled, { columns: rowSelectSql(table) });
+  const { results } = await db.prepare(page.sql).bind(...bindable(page.params)).all<Record<string, unknown>>();
+  return finishPage(results, compiled).map((r) => decodeRow(table, r));
+}

@@ -1,0 +1,200 @@
+/**
+ * Rows over HTTP, in the two shapes the SDKs call: TablesDB (`/v1/tablesdb/:db/tables/:t/rows`)
+ * and legacy Databases (`/v1/databases/:db/collections/:c/documents`). One set of handlers,
+ * parameterised by `RowApi`; the store does the work, events go out after the write commits.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../env';
+import { publishEvents } from '../events/publish';
+import { ApiError } from '../lib/errors';
+import { resolveId } from '../lib/ids';
+import type { Principal } from '../lib/principal';
+import { boolParam, query, queriesParam } from '../lib/validator';
+import { requireScope } from '../middleware/principal';
+import { jsonBig, readBody } from './big-json';
+import { rowEvent, type RowAction } from './row-events';
+import { DOCUMENTS_API, TABLES_API, type RowApi } from './row-values';
+import { bulkCreateRows, bulkDeleteRows, bulkUpdateRows, bulkUpsertRows } from './rows-bulk';
+import { listRows, selectionOf } from './rows-list';
+import { createRow, deleteRow, getRow, rowModel, stepColumn, updateRow, upsertRow, type StoredRow } from './rows-store';
+import { getDatabase, loadTable } from './schema-store';
+import type { TableDef } from './types';
+
+const dataParam = z.record(z.string(), z.unknown());
+const permissionsParam = z.array(z.string()).max(100).nullish();
+const transactionParam = z.string().nullish();
+const numberParam = z.preprocess((v) => (typeof v === 'bigint' ? Number(v) : v), z.number());
+
+/**
+ * The table a request names, as the caller may see it: a disabled database or table is not found
+ * for anyone but API keys, as in Appwrite.
+ */
+async function tableFor(c: Context<AppEnv>, api: RowApi, principal: Principal): Promise<TableDef> {
+  const databaseId = c.req.param('databaseId')!;
+  const tableId = c.req.param('tableId')!;
+  const table = await loadTable(c.env.DB, databaseId, tableId, api.flavor);
+  if (principal.kind !== 'key') {
+    const database = await getDatabase(c.env.DB, databaseId);
+    if (!database.enabled) throw new ApiError('database_not_found', undefined, databaseId);
+    if (!table.enabled) throw new ApiError(api.errors.parentNotFound, undefined, tableId);
+  }
+  return table;
+}
+
+/** Transactions are not staged yet: a named one cannot exist. */
+function noTransaction(id: string | null | undefined) {
+  if (id) throw new ApiError('transaction_not_found', undefined, id);
+}
+
+function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction) {
+  const principal = c.get('principal');
+  const events = rows.map((row) => rowEvent(table, row, api, action, principal));
+  c.executionCtx.waitUntil(publishEvents(c.env, events).catch((e) => console.error('row events', e)));
+}
+
+export function rowsRoutes(api: RowApi) {
+  const read = requireScope(api.flavor === 'tablesdb' ? 'rows.read' : 'documents.read');
+  const write = requireScope(api.flavor === 'tablesdb' ? 'rows.write' : 'documents.write');
+  const parent = api.flavor === 'tablesdb' ? 'tables' : 'collections';
+  const base = `/:databaseId/${parent}/:tableId/${api.listKey}`;
+  const one = `${base}/:rowId`;
+  const bulkKey = api.listKey;
+
+  return new Hono<AppEnv>()
+    .get(
+      base,
+      read,
+      query(z.object({ queries: queriesParam, total: boolParam.optional(), transactionId: transactionParam, ttl: z.unknown().optional() })),
+      async (c) => {
+        const input = c.req.valid('query');
+        noTransaction(input.transactionId);
+        const principal = c.get('principal');
+        const table = await tableFor(c, api, principal);
+        const result = await listRows(c.env.DB, principal, table, api, input.queries ?? [], input.total !== false);
+        return jsonBig({ total: result.total, [api.listKey]: result.rows.map((r) => rowModel(table, r, api, result.select)) });
+      },
+    )
+    .post(base, write, async (c) => {
+      const input = await readBody(
+        c,
+        z.object({
+          [api.idParam]: z.string().nullish(),
+          data: z.union([dataParam, z.string()]).optional(),
+          permissions: permissionsParam,
+          [bulkKey]: z.array(dataParam).max(1000).optional(),
+          transactionId: transactionParam,
+        }),
+      );
+      noTransaction(input.transactionId as string | null | undefined);
+      const principal = c.get('principal');
+      const data = (typeof input.data === 'string' ? JSON.parse(input.data) : input.data ?? {}) as Record<string, unknown>;
+      const bulk = input[bulkKey] as Record<string, unknown>[] | undefined;
+      const hasData = Object.keys(data).length > 0;
+      const hasBulk = !!bulk && bulk.length > 0;
+      if (!hasData && !hasBulk) throw new ApiError(api.errors.missingData);
+      if (hasData && hasBulk) throw new ApiError('general_bad_request', `You can only send one of the following parameters: data, ${api.listKey}`);
+      const table = await tableFor(c, api, principal);
+      if (hasBulk) {
+        if (input[api.idParam]) {
+          throw new ApiError('general_bad_request', `Param "${api.idParam}" is not allowed when creating multiple ${api.listKey}, set "$id" on each instead.`);
+        }
+        if (input.permissions && input.permissions.length) {
+          throw new ApiError('general_bad_request', `Param "permissions" is disallowed when creating multiple ${api.listKey}, set "$permissions" on each instead`);
+        }
+        const rows = await bulkCreateRows(c.env.DB, principal, table, api, bulk!);
+        publish(c, table, api, rows, 'create');
+        return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) }, 201);
+      }
+      const rawId = input[api.idParam] as string | null | undefined;
+      if (!rawId) throw new ApiError(api.errors.missingData, `${api.flavor === 'tablesdb' ? 'Row' : 'Document'} ID is required when creating a single ${api.flavor === 'tablesdb' ? 'row' : 'document'}.`);
+      const id = resolveId(rawId, api.idParam);
+      const row = await createRow(c.env.DB, principal, table, api, id, { data, permissions: input.permissions as string[] | null | undefined });
+      publish(c, table, api, [row], 'create');
+      return jsonBig(rowModel(table, row, api), 201);
+    })
+    .put(base, write, async (c) => {
+      const input = await readBody(c, z.object({ [bulkKey]: z.array(dataParam).max(1000), transactionId: transactionParam }));
+      noTransaction(input.transactionId as string | null | undefined);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const rows = await bulkUpsertRows(c.env.DB, principal, table, api, input[bulkKey] as Record<string, unknown>[]);
+      publish(c, table, api, rows, 'upsert');
+      return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
+    })
+    .patch(base, write, async (c) => {
+      const input = await readBody(c, z.object({ data: dataParam.optional(), queries: z.array(z.string()).max(100).optional(), transactionId: transactionParam }));
+      noTransaction(input.transactionId);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const rows = await bulkUpdateRows(c.env.DB, principal, table, api, input.data ?? {}, input.queries ?? []);
+      publish(c, table, api, rows, 'update');
+      return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
+    })
+    .delete(base, write, async (c) => {
+      const input = await readBody(c, z.object({ queries: z.array(z.string()).max(100).optional(), transactionId: transactionParam }));
+      noTransaction(input.transactionId);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const rows = await bulkDeleteRows(c.env.DB, principal, table, api, input.queries ?? []);
+      publish(c, table, api, rows, 'delete');
+      return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
+    })
+    .get(one, read, query(z.object({ queries: queriesParam, transactionId: transactionParam })), async (c) => {
+      const input = c.req.valid('query');
+      noTransaction(input.transactionId);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const select = selectionOf(table, input.queries ?? []);
+      const row = await getRow(c.env.DB, principal, table, api, c.req.param('rowId')!);
+      return jsonBig(rowModel(table, row, api, select));
+    })
+    .put(one, write, async (c) => {
+      const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
+      noTransaction(input.transactionId);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const id = resolveId(c.req.param('rowId')!, api.idParam);
+      const { row } = await upsertRow(c.env.DB, principal, table, api, id, { data: input.data ?? {}, permissions: input.permissions });
+      publish(c, table, api, [row], 'upsert');
+      return jsonBig(rowModel(table, row, api));
+    })
+    .patch(one, write, async (c) => {
+      const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
+      noTransaction(input.transactionId);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const row = await updateRow(c.env.DB, principal, table, api, c.req.param('rowId')!, { data: input.data ?? {}, permissions: input.permissions });
+      publish(c, table, api, [row], 'update');
+      return jsonBig(rowModel(table, row, api));
+    })
+    .delete(one, write, async (c) => {
+      const input = await readBody(c, z.object({ transactionId: transactionParam }));
+      noTransaction(input.transactionId);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const row = await deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!);
+      publish(c, table, api, [row], 'delete');
+      return c.body(null, 204);
+    })
+    .patch(`${one}/:column/:direction{increment|decrement}`, write, async (c) => {
+      const direction = c.req.param('direction') as 'increment' | 'decrement';
+      const boundKey = direction === 'increment' ? 'max' : 'min';
+      const input = await readBody(
+        c,
+        z.object({ value: numberParam.optional(), max: numberParam.nullish(), min: numberParam.nullish(), transactionId: transactionParam }),
+      );
+      noTransaction(input.transactionId);
+      const principal = c.get('principal');
+      const table = await tableFor(c, api, principal);
+      const row = await stepColumn(
+        c.env.DB, principal, table, api, c.req.param('rowId')!, c.req.param('column')!, direction,
+        input.value ?? 1, input[boundKey] ?? null,
+      );
+      publish(c, table, api, [row], 'update');
+      return jsonBig(rowModel(table, row, api));
+    });
+}
+
+export const tablesRowsRoutes = rowsRoutes(TABLES_API);
+export const documentsRoutes = rowsRoutes(DOCUMENTS_API);

@@ -1,0 +1,344 @@
+/**
+ * Rows in D1: one real SQLite table per user table (`t_<seq>`) and its permission side table
+ * (`t_<seq>_perms`). Every write that changes a row's permissions rewrites `_permissions` and the
+ * side table in the same `batch()`. Values are bound as ONE JSON parameter read with
+ * json_extract, so wide tables never reach D1's 100-parameter limit. Functions take plain
+ * arguments (db, principal, table) and throw Appwrite errors; the two APIs differ only by `api`.
+ */
+import { ApiError } from '../lib/errors';
+import { formatPermissions, parsePermissions, type Permission } from '../lib/permissions';
+import type { Principal } from '../lib/principal';
+import { nowDate } from '../lib/time';
+import {
+  assertCanCreate,
+  canAccessRow,
+  permissionRowsJson,
+  resolveRowPermissions,
+  ROW_PERMISSION_ACTIONS,
+} from './row-permissions';
+import { checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, type RowApi } from './row-values';
+import type { ColumnDef, TableDef } from './types';
+
+export interface StoredRow {
+  seq: number;
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  permissions: Permission[];
+  /** Column key → value as the response model shows it. */
+  values: Record<string, unknown>;
+}
+
+const q = (name: string) => `"${name.replaceAll('"', '')}"`;
+
+/** The SELECT list for a whole row; `alias` qualifies columns (e.g. `r.`). */
+export function rowSelectSql(table: TableDef, alias = ''): string {
+  const system = ['_seq', '_uid', '_createdAt', '_updatedAt', '_permissions'].map((c) => `${alias}${c} AS ${c}`);
+  return [...system, ...table.columns.map((c) => selectExpr(c, alias))].join(', ');
+}
+
+export function decodeRow(table: TableDef, raw: Record<string, unknown>): StoredRow {
+  const values: Record<string, unknown> = {};
+  for (const col of table.columns) values[col.key] = fromSqlValue(col, raw[col.sqlName]);
+  return {
+    seq: Number(raw._seq),
+    id: String(raw._uid),
+    createdAt: String(raw._createdAt),
+    updatedAt: String(raw._updatedAt),
+    permissions: parsePermissions(JSON.parse(String(raw._permissions ?? '[]')) as string[], ROW_PERMISSION_ACTIONS),
+    values,
+  };
+}
+
+/**
+ * The Row/Document response model. With `select` (a list of keys, `*` for all columns) only the
+ * chosen columns appear; the `$` attributes always do, as utopia-php/database adds them to every
+ * selection.
+ */
+export function rowModel(table: TableDef, row: StoredRow, api: RowApi, select?: readonly string[] | null): Record<string, unknown> {
+  const all = !select || select.includes('*');
+  const out: Record<string, unknown> = {
+    $id: row.id,
+    $sequence: String(row.seq),
+    [api.parentKey]: table.id,
+    $databaseId: table.databaseId,
+    $createdAt: row.createdAt,
+    $updatedAt: row.updatedAt,
+    $permissions: formatPermissions(row.permissions),
+  };
+  for (const col of table.columns) if (all || select!.includes(col.key)) out[col.key] = row.values[col.key];
+  return out;
+}
+
+/** The row with this id, whatever the caller may see (callers decide). */
+export async function findRow(db: D1Database, table: TableDef, id: string): Promise<StoredRow | null> {
+  const raw = await db
+    .prepare(`SELECT ${rowSelectSql(table)} FROM ${q(table.sqlName)} WHERE _uid = ?`)
+    .bind(id)
+    .first<Record<string, unknown>>();
+  return raw ? decodeRow(table, raw) : null;
+}
+
+/** GET one row: missing and unreadable are the same `row_not_found` (404), as Appwrite answers. */
+export async function getRow(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string): Promise<StoredRow> {
+  const row = await findRow(db, table, id);
+  if (!row || !canAccessRow(principal, table, row.permissions, 'read')) throw new ApiError(api.errors.notFound, undefined, id);
+  return row;
+}
+
+function columnValuesJson(columns: ColumnDef[], values: Map<string, unknown>): string {
+  return JSON.stringify(columns.map((c) => toSqlValue(c, values.get(c.key))));
+}
+
+/** `"c_a" = json_extract(?N, '$[0]'), …` for the columns being written. */
+function assignments(columns: ColumnDef[], param: number): string[] {
+  return columns.map((c, i) => `${q(c.sqlName)} = json_extract(?${param}, '$[${i}]')`);
+}
+
+function permsInsert(db: D1Database, table: TableDef, seqSql: string, seqParam: string | number, perms: Permission[]) {
+  return db
+    .prepare(
+      `INSERT INTO ${q(table.permsSqlName)} (_seq, type, role) SELECT ${seqSql}, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2)`,
+    )
+    .bind(seqParam, permissionRowsJson(perms));
+}
+
+/** D1 reports constraint failures as text; tell a duplicate id from a unique index on a column. */
+function constraintError(e: unknown, table: TableDef, api: RowApi, id: string): ApiError | null {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!message.includes('UNIQUE constraint failed')) return null;
+  if (message.includes(`${table.sqlName}._uid`)) return new ApiError(api.errors.alreadyExists, undefined, id);
+  return new ApiError(api.errors.uniqueViolation);
+}
+
+export interface RowWrite {
+  data: Record<string, unknown>;
+  /** Permission strings as sent; null/undefined = not sent. */
+  permissions?: string[] | null;
+}
+
+/** POST: checks table `create`, validates, inserts the row and its permissions in one batch. */
+export async function createRow(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  id: string,
+  write: RowWrite,
+): Promise<StoredRow> {
+  const perms = resolveRowPermissions(principal, write.permissions, null);
+  assertCanCreate(principal, table);
+  const checked = checkRowData(table, write.data, { api, mode: 'create', privileged: principal.kind === 'key' });
+  return insertRow(db, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt);
+}
+
+/** The INSERT (returning the row) and the side-table fill for one new row. */
+export function insertStatements(
+  db: D1Database,
+  table: TableDef,
+  id: string,
+  values: Map<string, unknown>,
+  perms: Permission[],
+  createdAt?: string,
+  updatedAt?: string,
+): D1PreparedStatement[] {
+  const now = nowDate();
+  const columns = table.columns.filter((c) => values.has(c.key));
+  const names = ['_uid', '_createdAt', '_updatedAt', '_permissions', ...columns.map((c) => q(c.sqlName))];
+  const exprs = ['?1', '?2', '?3', '?4', ...columns.map((_, i) => `json_extract(?5, '$[${i}]')`)];
+  const insert = db
+    .prepare(`INSERT INTO ${q(table.sqlName)} (${names.join(', ')}) VALUES (${exprs.join(', ')}) RETURNING ${rowSelectSql(table)}`)
+    .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), columnValuesJson(columns, values));
+  const perm = permsInsert(db, table, `(SELECT _seq FROM ${q(table.sqlName)} WHERE _uid = ?1)`, id, perms);
+  return [insert, perm];
+}
+
+/** Runs a batch whose statements at `rowAt` return rows; maps constraint failures to Appwrite errors. */
+export async function runRowBatch(
+  db: D1Database,
+  table: TableDef,
+  api: RowApi,
+  statements: D1PreparedStatement[],
+  rowAt: number[],
+  id: string,
+): Promise<StoredRow[]> {
+  try {
+    const results = await db.batch<Record<string, unknown>>(statements);
+    return rowAt.map((i) => {
+      const raw = results[i].results[0];
+      if (!raw) throw new ApiError(api.errors.notFound, undefined, id);
+      return decodeRow(table, raw);
+    });
+  } catch (e) {
+    throw constraintError(e, table, api, id) ?? e;
+  }
+}
+
+async function insertRow(
+  db: D1Database,
+  table: TableDef,
+  api: RowApi,
+  id: string,
+  values: Map<string, unknown>,
+  perms: Permission[],
+  createdAt?: string,
+  updatedAt?: string,
+): Promise<StoredRow> {
+  const [row] = await runRowBatch(db, table, api, insertStatements(db, table, id, values, perms, createdAt, updatedAt), [0], id);
+  return row;
+}
+
+/**
+ * The UPDATE (returning the row) and, when permissions changed, the side-table rewrite; null
+ * when nothing would change.
+ */
+export function updateStatements(
+  db: D1Database,
+  table: TableDef,
+  old: StoredRow,
+  values: Map<string, unknown>,
+  perms: Permission[],
+  updatedAt?: string,
+  createdAt?: string,
+): D1PreparedStatement[] | null {
+  const permsChanged =
+    JSON.stringify(formatPermissions(perms).sort()) !== JSON.stringify(formatPermissions(old.permissions).sort());
+  const columns = table.columns.filter((c) => values.has(c.key) && !sameValue(values.get(c.key), old.values[c.key]));
+  if (columns.length === 0 && !permsChanged && createdAt === undefined && updatedAt === undefined) return null;
+  const sets = [...assignments(columns, 1), '_updatedAt = ?2', '_permissions = ?3', '_createdAt = COALESCE(?5, _createdAt)'];
+  const update = db
+    .prepare(`UPDATE ${q(table.sqlName)} SET ${sets.join(', ')} WHERE _seq = ?4 RETURNING ${rowSelectSql(table)}`)
+    .bind(columnValuesJson(columns, values), updatedAt ?? nowDate(), JSON.stringify(formatPermissions(perms)), old.seq, createdAt ?? null);
+  const statements = [update];
+  if (permsChanged) {
+    statements.push(db.prepare(`DELETE FROM ${q(table.permsSqlName)} WHERE _seq = ?`).bind(old.seq));
+    statements.push(permsInsert(db, table, '?1', old.seq, perms));
+  }
+  return statements;
+}
+
+/**
+ * Writes `values` (and permissions, when they changed) onto an existing row in one batch.
+ * Appwrite's update rule: a write that changes nothing needs only `read`; a real change needs
+ * table `update`, or the row's `update` under rowSecurity — refused as `user_unauthorized` (401).
+ */
+async function writeRow(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  old: StoredRow,
+  values: Map<string, unknown>,
+  perms: Permission[],
+  updatedAt?: string,
+  createdAt?: string,
+): Promise<StoredRow> {
+  const statements = updateStatements(db, table, old, values, perms, updatedAt, createdAt);
+  if (!canAccessRow(principal, table, old.permissions, statements ? 'update' : 'read')) throw new ApiError('user_unauthorized');
+  if (!statements) return old;
+  const [row] = await runRowBatch(db, table, api, statements, [0], old.id);
+  return row;
+}
+
+/** PATCH: a partial update of data and/or permissions. */
+export async function updateRow(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  id: string,
+  write: RowWrite,
+): Promise<StoredRow> {
+  if (Object.keys(write.data).length === 0 && (write.permissions === null || write.permissions === undefined)) {
+    throw new ApiError(api.errors.missingPayload);
+  }
+  const old = await findRow(db, table, id);
+  if (!old) throw new ApiError(api.errors.notFound, undefined, id);
+  const perms = resolveRowPermissions(principal, write.permissions, old.permissions);
+  const checked = checkRowData(table, write.data, { api, mode: 'update', privileged: principal.kind === 'key' });
+  return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt);
+}
+
+/**
+ * PUT: creates the row (table `create`) or updates it (`update`), keeping the old row's
+ * permissions when none are sent. Columns left out keep their stored values.
+ */
+export async function upsertRow(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  id: string,
+  write: RowWrite,
+): Promise<{ row: StoredRow; created: boolean }> {
+  if (Object.keys(write.data).length === 0 && (write.permissions === null || write.permissions === undefined)) {
+    throw new ApiError(api.errors.missingPayload);
+  }
+  const old = await findRow(db, table, id);
+  if (!old) {
+    try {
+      return { row: await createRow(db, principal, table, api, id, write), created: true };
+    } catch (e) {
+      // Lost a race with a concurrent create of the same id: update what won instead.
+      if (!(e instanceof ApiError && e.type === api.errors.alreadyExists)) throw e;
+      return upsertRow(db, principal, table, api, id, write);
+    }
+  }
+  const perms = resolveRowPermissions(principal, write.permissions, old.permissions);
+  const checked = checkRowData(table, write.data, { api, mode: 'update', privileged: principal.kind === 'key' });
+  const row = await writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt);
+  return { row, created: false };
+}
+
+/** DELETE: needs `delete` (table, or row under rowSecurity); removes the row and its permissions together. */
+export async function deleteRow(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string): Promise<StoredRow> {
+  const old = await findRow(db, table, id);
+  if (!old) throw new ApiError(api.errors.notFound, undefined, id);
+  if (!canAccessRow(principal, table, old.permissions, 'delete')) throw new ApiError('user_unauthorized');
+  await db.batch([
+    db.prepare(`DELETE FROM ${q(table.sqlName)} WHERE _seq = ?`).bind(old.seq),
+    db.prepare(`DELETE FROM ${q(table.permsSqlName)} WHERE _seq = ?`).bind(old.seq),
+  ]);
+  return old;
+}
+
+/**
+ * PATCH …/increment|decrement: one UPDATE adds `by` and checks the bound in its WHERE, so
+ * concurrent steps can never pass `max`/`min`. A step past the bound is refused
+ * (`column_limit_exceeded` / `attribute_limit_exceeded`), never capped.
+ */
+export async function stepColumn(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  id: string,
+  key: string,
+  direction: 'increment' | 'decrement',
+  by: number,
+  bound: number | null,
+): Promise<StoredRow> {
+  const col = table.columns.find((c) => c.key === key);
+  if (!col) throw new ApiError(api.errors.columnNotFound, undefined, key);
+  if (!['integer', 'bigint', 'float'].includes(col.type) || col.array) {
+    throw new ApiError('attribute_type_invalid', `${api.sdkNamespace} "${key}" is not a number`);
+  }
+  if (!(by > 0)) throw new ApiError('general_argument_invalid', 'Value must be numeric and greater than 0');
+  if (col.type !== 'float' && !Number.isInteger(by)) {
+    throw new ApiError('general_argument_invalid', `Value must be an integer for ${api.flavor === 'tablesdb' ? 'column' : 'attribute'} "${key}"`);
+  }
+  const old = await findRow(db, table, id);
+  if (!old) throw new ApiError(api.errors.notFound, undefined, id);
+  if (!canAccessRow(principal, table, old.permissions, 'update')) throw new ApiError('user_unauthorized');
+  const c = q(col.sqlName);
+  const op = direction === 'increment' ? '+' : '-';
+  const check = bound === null ? '' : ` AND (COALESCE(${c}, 0) ${op} ?1) ${direction === 'increment' ? '<=' : '>='} ?4`;
+  const stmt = db
+    .prepare(`UPDATE ${q(table.sqlName)} SET ${c} = COALESCE(${c}, 0) ${op} ?1, _updatedAt = ?2 WHERE _seq = ?3${check} RETURNING ${rowSelectSql(table)}`)
+    .bind(...[by, nowDate(), old.seq, ...(bound === null ? [] : [bound])]);
+  const raw = await stmt.first<Record<string, unknown>>();
+  if (raw) return decodeRow(table, raw);
+  if (!(await findRow(db, table, id))) throw new ApiError(api.errors.notFound, undefined, id);
+  const which = direction === 'increment' ? 'maximum' : 'minimum';
+  throw new ApiError(api.errors.limitExceeded, `${api.sdkNamespace} "${key}" has reached the ${which} value of ${bound}`);
+}

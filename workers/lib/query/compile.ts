@@ -1,0 +1,276 @@
+/**
+ * `ParsedQueries` → SQL fragments for SQLite/D1. Only `QueryTarget` names (trusted) are written
+ * into SQL text; every client value is a bound parameter.
+ *
+ * D1 allows 100 bound parameters per statement. Value lists always travel as one JSON parameter
+ * read with `json_each`, so a leaf costs at most two parameters; when the filters still need more
+ * than the budget, the whole filter is re-emitted "packed": all values in ONE JSON array read with
+ * `_q->>i` inside a single `EXISTS (SELECT 1 FROM (SELECT ? AS _q) WHERE …)`. Either way a
+ * statement stays within the limit for any input the parser accepts.
+ */
+import { ApiError } from '../errors';
+import type { CompiledQuery, Filter, LeafFilter, ParsedQueries, QueryField, QueryTarget, ResolvedOrder, SqlFragment, SqlValue } from './types';
+
+export interface CompileOptions {
+  /** How the caller's FROM names the table (default: the table name itself). */
+  alias?: string;
+  /** Parameters the WHERE may use; the rest of the statement's 100 are the caller's. Default 80. */
+  paramBudget?: number;
+  /** D1 rejects statements over 100,000 bytes; leave room for the caller's SQL. Default 90,000. */
+  maxSqlLength?: number;
+}
+
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** LIKE pattern text for a literal: `\` escapes itself, `%` and `_` (paired with ESCAPE '\'). */
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The FTS5 MATCH expression for an Appwrite search string, or null when it has no words.
+ * Words are runs of letters/digits, each written as a quoted FTS5 string so no operator,
+ * column filter or quote in the input has meaning. Appwrite semantics: any word matches,
+ * the last one as a prefix; a value wrapped in double quotes is one exact phrase.
+ */
+export function ftsMatchExpression(search: string): string | null {
+  const words = search.match(/[\p{L}\p{N}]+/gu);
+  if (!words) return null;
+  if (search.length >= 2 && search.startsWith('"') && search.endsWith('"')) return `"${words.join(' ')}"`;
+  return words.map((w, i) => (i === words.length - 1 ? `"${w}"*` : `"${w}"`)).join(' OR ');
+}
+
+/** JSON text for a parameter; bigints stay exact as bare number literals. */
+function jsonText(value: unknown): string {
+  const marked = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `\u0000big:${v}` : v));
+  return marked.replace(/"\\u0000big:(-?\d+)"/g, '$1');
+}
+
+interface Emitter {
+  /** SQL expression for one value. */
+  value(v: SqlValue): string;
+  /** A `json_each(…)` call listing the values. */
+  list(vs: SqlValue[]): string;
+}
+
+class DirectEmitter implements Emitter {
+  readonly params: unknown[] = [];
+  value(v: SqlValue): string {
+    // D1 cannot bind bigint; decimal text cast back is exact.
+    if (typeof v === 'bigint') {
+      this.params.push(v.toString());
+      return 'CAST(? AS INTEGER)';
+    }
+    this.params.push(v);
+    return '?';
+  }
+  list(vs: SqlValue[]): string {
+    this.params.push(jsonText(vs));
+    return 'json_each(?)';
+  }
+}
+
+class PackedEmitter implements Emitter {
+  readonly pack: unknown[] = [];
+  value(v: SqlValue): string {
+    return `_q->>${this.pack.push(v) - 1}`;
+  }
+  list(vs: SqlValue[]): string {
+    return `json_each(_q, '$[${this.pack.push(vs) - 1}]')`;
+  }
+}
+
+/** Joins as a balanced tree so long and/or lists do not build a deep SQL expression. */
+function joinBalanced(parts: string[], op: 'AND' | 'OR'): string {
+  if (parts.length === 1) return parts[0];
+  if (parts.length <= 8) return `(${parts.join(` ${op} `)})`;
+  const mid = Math.ceil(parts.length / 2);
+  return `(${joinBalanced(parts.slice(0, mid), op)} ${op} ${joinBalanced(parts.slice(mid), op)})`;
+}
+
+class FilterCompiler {
+  constructor(
+    private readonly target: QueryTarget,
+    private readonly alias: string,
+    private readonly e: Emitter,
+  ) {}
+
+  col(field: QueryField | string): string {
+    return `${quoteIdent(this.alias)}.${quoteIdent(typeof field === 'string' ? field : field.column)}`;
+  }
+
+  filters(filters: Filter[]): string {
+    return joinBalanced(filters.map((f) => this.filter(f)), 'AND');
+  }
+
+  filter(f: Filter): string {
+    if (f.type === 'logic') return joinBalanced(f.children.map((c) => this.filter(c)), f.op === 'and' ? 'AND' : 'OR');
+    return this.leaf(f);
+  }
+
+  private leaf(f: LeafFilter): string {
+    const c = this.col(f.field);
+    const e = this.e;
+    const [a, b] = f.values;
+    switch (f.op) {
+      case 'equal':
+        return f.values.length === 1 ? `${c} = ${e.value(a)}` : `${c} IN (SELECT value FROM ${e.list(f.values)})`;
+      case 'notEqual':
+        return `${c} != ${e.value(a)}`;
+      case 'lessThan':
+        return `${c} < ${e.value(a)}`;
+      case 'lessThanEqual':
+        return `${c} <= ${e.value(a)}`;
+      case 'greaterThan':
+        return `${c} > ${e.value(a)}`;
+      case 'greaterThanEqual':
+        return `${c} >= ${e.value(a)}`;
+      case 'between':
+        return `${c} BETWEEN ${e.value(a)} AND ${e.value(b)}`;
+      case 'notBetween':
+        return `${c} NOT BETWEEN ${e.value(a)} AND ${e.value(b)}`;
+      case 'isNull':
+        return `${c} IS NULL`;
+      case 'isNotNull':
+        return `${c} IS NOT NULL`;
+      case 'startsWith':
+      case 'notStartsWith':
+        return `${c} ${f.op === 'notStartsWith' ? 'NOT ' : ''}LIKE ${e.value(`${escapeLike(String(a))}%`)} ESCAPE '\\'`;
+      case 'endsWith':
+      case 'notEndsWith':
+        return `${c} ${f.op === 'notEndsWith' ? 'NOT ' : ''}LIKE ${e.value(`%${escapeLike(String(a))}`)} ESCAPE '\\'`;
+      case 'contains':
+      case 'notContains':
+        return f.field.array ? this.arrayContains(f, c) : this.textContains(f, c);
+      case 'containsAll': {
+        if (f.values.length === 1) return `EXISTS (SELECT 1 FROM json_each(${c}) AS _e WHERE _e.value = ${e.value(a)})`;
+        const missing = `SELECT 1 FROM ${e.list(f.values)} AS _w WHERE NOT EXISTS (SELECT 1 FROM json_each(${c}) AS _e WHERE _e.value = _w.value)`;
+        return `(${c} IS NOT NULL AND NOT EXISTS (${missing}))`;
+      }
+      case 'search':
+      case 'notSearch':
+        return this.search(f, c);
+    }
+  }
+
+  /** Any value is a substring (ASCII case-insensitive, as SQLite's LIKE). */
+  private textContains(f: LeafFilter, c: string): string {
+    const patterns = f.values.map((v) => `%${escapeLike(String(v))}%`);
+    const not = f.op === 'notContains';
+    if (patterns.length === 1) return `${c} ${not ? 'NOT ' : ''}LIKE ${this.e.value(patterns[0])} ESCAPE '\\'`;
+    const any = `EXISTS (SELECT 1 FROM ${this.e.list(patterns)} AS _p WHERE ${c} LIKE _p.value ESCAPE '\\')`;
+    return not ? `(${c} IS NOT NULL AND NOT ${any})` : any;
+  }
+
+  /** Any value is an element of the stored JSON array; NULL arrays match neither form. */
+  private arrayContains(f: LeafFilter, c: string): string {
+    const match = f.values.length === 1 ? `_e.value = ${this.e.value(f.values[0])}` : `_e.value IN (SELECT value FROM ${this.e.list(f.values)})`;
+    const any = `EXISTS (SELECT 1 FROM json_each(${c}) AS _e WHERE ${match})`;
+    return f.op === 'notContains' ? `(${c} IS NOT NULL AND NOT ${any})` : any;
+  }
+
+  private search(f: LeafFilter, c: string): string {
+    const fts = f.field.fulltext!;
+    const expression = ftsMatchExpression(String(f.values[0]));
+    if (expression === null) return f.op === 'search' ? '0' : `${c} IS NOT NULL`;
+    const hits = `${this.col(this.target.seqColumn)} IN (SELECT rowid FROM ${quoteIdent(fts.table)} WHERE ${quoteIdent(fts.column)} MATCH ${this.e.value(expression)})`;
+    return f.op === 'search' ? hits : `(${c} IS NOT NULL AND NOT ${hits})`;
+  }
+}
+
+/** Orders as requested plus Appwrite's `$sequence` tiebreaker (the direction of a leading `$createdAt`/`$updatedAt`). */
+function withTiebreaker(parsed: ParsedQueries, target: QueryTarget) {
+  const orders = [...parsed.orders];
+  const unique = orders.some((o) => o.field && (o.field.column === target.seqColumn || o.field.column === target.idColumn));
+  if (!unique) {
+    const lead = orders[0];
+    const leadIsTime = lead?.attribute === '$createdAt' || lead?.attribute === '$updatedAt';
+    const seqAttribute = Object.keys(target.fields).find((k) => target.fields[k].column === target.seqColumn) ?? '$sequence';
+    orders.push({
+      attribute: seqAttribute,
+      field: { column: target.seqColumn, kind: 'integer', array: false },
+      direction: leadIsTime && lead.direction !== 'random' ? lead.direction : 'asc',
+    });
+  }
+  return orders;
+}
+
+/**
+ * Rows strictly after the cursor row in fetch order, comparing with the cursor row's own values
+ * (read by id in a subquery, one parameter). NULL sorts first, as in SQLite's ORDER BY, and the
+ * last key is unique, so the keyset is exact.
+ */
+function keysetSql(orders: ResolvedOrder[], target: QueryTarget, alias: string, reverse: boolean): string {
+  const row = (col: string) => `${quoteIdent(alias)}.${quoteIdent(col)}`;
+  const cur = (col: string) => `_cur.${quoteIdent(col)}`;
+  const terms = orders.map((o, i) => {
+    const asc = (o.direction === 'asc') !== reverse;
+    const r = row(o.column);
+    const k = cur(o.column);
+    const beyond = asc ? `(${r} > ${k} OR (${r} IS NOT NULL AND ${k} IS NULL))` : `(${r} < ${k} OR (${r} IS NULL AND ${k} IS NOT NULL))`;
+    const ties = orders.slice(0, i).map((p) => `${row(p.column)} IS ${cur(p.column)}`);
+    return ties.length ? `(${[...ties, beyond].join(' AND ')})` : beyond;
+  });
+  return `EXISTS (SELECT 1 FROM ${quoteIdent(target.table)} AS _cur WHERE _cur.${quoteIdent(target.idColumn)} = ? AND ${joinBalanced(terms, 'OR')})`;
+}
+
+function andFragments(...parts: SqlFragment[]): SqlFragment {
+  const present = parts.filter((p) => p.sql !== '');
+  if (present.length <= 1) return present[0] ?? { sql: '', params: [] };
+  return { sql: present.map((p) => `(${p.sql})`).join(' AND '), params: present.flatMap((p) => p.params) };
+}
+
+export function compile(parsed: ParsedQueries, target: QueryTarget, opts: CompileOptions = {}): CompiledQuery {
+  const alias = opts.alias ?? target.table;
+  const budget = opts.paramBudget ?? 80;
+  const cursorParams = parsed.cursor ? 1 : 0;
+
+  let filter: SqlFragment = { sql: '', params: [] };
+  if (parsed.filters.length) {
+    const direct = new DirectEmitter();
+    const sql = new FilterCompiler(target, alias, direct).filters(parsed.filters);
+    if (direct.params.length + cursorParams <= budget) {
+      filter = { sql, params: direct.params };
+    } else {
+      const packed = new PackedEmitter();
+      const inner = new FilterCompiler(target, alias, packed).filters(parsed.filters);
+      filter = { sql: `EXISTS (SELECT 1 FROM (SELECT ? AS _q) WHERE ${inner})`, params: [jsonText(packed.pack)] };
+    }
+  }
+
+  const all = withTiebreaker(parsed, target);
+  const orders: ResolvedOrder[] = all
+    .filter((o) => o.direction !== 'random')
+    .map((o) => ({ attribute: o.attribute!, column: o.field!.column, direction: o.direction as 'asc' | 'desc' }));
+  const reverse = parsed.cursor?.direction === 'before';
+  const cursorFilter: SqlFragment = parsed.cursor
+    ? { sql: keysetSql(orders, target, alias, reverse), params: [parsed.cursor.id] }
+    : { sql: '', params: [] };
+
+  const where = andFragments(filter, cursorFilter);
+  if (new TextEncoder().encode(where.sql).length > (opts.maxSqlLength ?? 90_000)) {
+    throw new ApiError('general_query_invalid', 'Invalid query: The queries are too complex to run');
+  }
+
+  const orderBy = all
+    .map((o) => {
+      if (o.direction === 'random') return 'random()';
+      const asc = (o.direction === 'asc') !== reverse;
+      return `${quoteIdent(alias)}.${quoteIdent(o.field!.column)} ${asc ? 'ASC' : 'DESC'}`;
+    })
+    .join(', ');
+
+  return {
+    filter,
+    cursorFilter,
+    where,
+    orderBy,
+    reverse,
+    limit: parsed.limit,
+    offset: parsed.offset,
+    cursor: parsed.cursor,
+    select: parsed.select,
+    orders,
+    random: parsed.orders.some((o) => o.direction === 'random'),
+  };
+}

@@ -1,0 +1,21 @@
+/** The query view of a user table: its columns plus the system columns, with their fulltext tables. */
+import { ftsColumnName, storageKind, SYSTEM_COLUMNS, type TableDef } from '../../databases/types';
+import type { QueryField, QueryTarget } from './types';
+
+/** What `select` may name on a row besides its columns. */
+export const ROW_SELECTABLE = ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'] as const;
+
+export function queryTargetFor(table: TableDef): QueryTarget {
+  const fields: Record<string, QueryField> = {};
+  for (const [key, sys] of Object.entries(SYSTEM_COLUMNS)) fields[key] = { column: sys.sqlName, kind: sys.kind, array: false };
+  for (const col of table.columns) fields[col.key] = { column: col.sqlName, kind: storageKind(col.type), array: col.array };
+  // The first fulltext index covering a key serves `search` on it.
+  for (const index of table.indexes) {
+    if (index.type !== 'fulltext') continue;
+    index.columns.forEach((key, position) => {
+      const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
+      if (field && !field.fulltext) field.fulltext = { table: index.sqlName, column: ftsColumnName(position) };
+    });
+  }
+  return { table: table.sqlName, fields, idColumn: SYSTEM_COLUMNS.$id.sqlName, seqColumn: SYSTEM_COLUMNS.$sequence.sqlName, selectable: ROW_SELECTABLE };
+}
