@@ -361,3 +361,15 @@ describe('Users admin MFA', () => {
     }
   });
 });
+
+describe('maintenance', () => {
+  it('prunes expired MFA challenges', async () => {
+    const { runMaintenance } = await import('../../events/maintenance');
+    const { b } = await signUp();
+    const ch = await challenge(b, 'totp');
+    const later = Date.now() + 3600_000 + 1000;
+    const result = await runMaintenance(env, later);
+    expect(result.mfaChallenges).toBeGreaterThanOrEqual(1);
+    expect(await env.DB.prepare('SELECT id FROM mfa_challenges WHERE id = ?').bind(ch.$id).first()).toBeNull();
+  });
+});

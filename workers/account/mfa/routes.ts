@@ -8,7 +8,7 @@ import { body } from '../../lib/validator';
 import { mfaChallengeMail } from '../../mail/templates';
 import { requireScope } from '../../middleware/principal';
 import { rateLimit } from '../../middleware/rate-limit';
-import { updateUserStatement, type UserRow } from '../../users/store';
+import { updateUserStatement, type Statement, type UserRow } from '../../users/store';
 import { otpCode } from '../tokens';
 import { accountModel, currentUser, emit, sendMail } from '../respond';
 import { findLiveSession, sessionModel } from '../sessions';
@@ -176,18 +176,16 @@ export const mfaRoutes = new Hono<AppEnv>()
   .patch('/mfa', requireScope('account'), body(z.object({ mfa: z.boolean() })), async (c) => {
     const { principal, user } = await currentUser(c);
     const { mfa } = c.req.valid('json');
-    const statements = [updateUserStatement(c.env.DB, user.id, { mfa })] as const;
-    let updated: UserRow;
+    const statements: Statement[] = [];
     if (mfa) {
       // The session that turns MFA on counts every factor the user already holds, so it stays signed in.
       const factors = await factorsModel(c.env.DB, user);
       const held = (['totp', 'email', 'phone'] as const).filter((f) => factors[f]);
-      const d = drizzle(c.env.DB);
-      const [rows] = await d.batch([...statements, addSessionFactorsStatement(c.env.DB, principal.sessionId, held)]);
-      updated = (rows as UserRow[])[0];
-    } else {
-      updated = (await statements[0])[0];
+      statements.push(addSessionFactorsStatement(c.env.DB, principal.sessionId, held));
     }
+    const d = drizzle(c.env.DB);
+    const [rows] = await d.batch([updateUserStatement(c.env.DB, user.id, { mfa }), ...statements]);
+    const updated = (rows as UserRow[])[0];
     if (!updated) throw new ApiError('user_not_found');
     emitMfaUpdate(c, updated);
     return c.json(accountModel(updated));
