@@ -188,7 +188,7 @@ function withTiebreaker(parsed: ParsedQueries, target: QueryTarget) {
     const seqAttribute = Object.keys(target.fields).find((k) => target.fields[k].column === target.seqColumn) ?? '$sequence';
     orders.push({
       attribute: seqAttribute,
-      field: { column: target.seqColumn, kind: 'integer', array: false },
+      field: { column: target.seqColumn, kind: 'integer', array: false, notNull: true },
       direction: leadIsTime && lead.direction !== 'random' ? lead.direction : 'asc',
     });
   }
@@ -198,20 +198,26 @@ function withTiebreaker(parsed: ParsedQueries, target: QueryTarget) {
 /**
  * Rows strictly after the cursor row in fetch order, comparing with the cursor row's own values
  * (read by id in a subquery, one parameter). NULL sorts first, as in SQLite's ORDER BY, and the
- * last key is unique, so the keyset is exact.
+ * last key is unique, so the keyset is exact. When every key is non-null and runs one way (the
+ * default `$sequence` order, `$createdAt` feeds) it is a row-value comparison an index can serve.
  */
 function keysetSql(orders: ResolvedOrder[], target: QueryTarget, alias: string, reverse: boolean): string {
   const row = (col: string) => `${quoteIdent(alias)}.${quoteIdent(col)}`;
   const cur = (col: string) => `_cur.${quoteIdent(col)}`;
+  const ascending = (o: ResolvedOrder) => (o.direction === 'asc') !== reverse;
+  const byId = `FROM ${quoteIdent(target.table)} AS _cur WHERE _cur.${quoteIdent(target.idColumn)} = ?`;
+  if (orders.every((o) => o.notNull && ascending(o) === ascending(orders[0]))) {
+    const list = (f: (c: string) => string) => (orders.length === 1 ? f(orders[0].column) : `(${orders.map((o) => f(o.column)).join(', ')})`);
+    return `${list(row)} ${ascending(orders[0]) ? '>' : '<'} (SELECT ${orders.map((o) => cur(o.column)).join(', ')} ${byId})`;
+  }
   const terms = orders.map((o, i) => {
-    const asc = (o.direction === 'asc') !== reverse;
     const r = row(o.column);
     const k = cur(o.column);
-    const beyond = asc ? `(${r} > ${k} OR (${r} IS NOT NULL AND ${k} IS NULL))` : `(${r} < ${k} OR (${r} IS NULL AND ${k} IS NOT NULL))`;
+    const beyond = ascending(o) ? `(${r} > ${k} OR (${r} IS NOT NULL AND ${k} IS NULL))` : `(${r} < ${k} OR (${r} IS NULL AND ${k} IS NOT NULL))`;
     const ties = orders.slice(0, i).map((p) => `${row(p.column)} IS ${cur(p.column)}`);
     return ties.length ? `(${[...ties, beyond].join(' AND ')})` : beyond;
   });
-  return `EXISTS (SELECT 1 FROM ${quoteIdent(target.table)} AS _cur WHERE _cur.${quoteIdent(target.idColumn)} = ? AND ${joinBalanced(terms, 'OR')})`;
+  return `EXISTS (SELECT 1 ${byId} AND ${joinBalanced(terms, 'OR')})`;
 }
 
 function andFragments(...parts: SqlFragment[]): SqlFragment {
@@ -241,7 +247,12 @@ export function compile(parsed: ParsedQueries, target: QueryTarget, opts: Compil
   const all = withTiebreaker(parsed, target);
   const orders: ResolvedOrder[] = all
     .filter((o) => o.direction !== 'random')
-    .map((o) => ({ attribute: o.attribute!, column: o.field!.column, direction: o.direction as 'asc' | 'desc' }));
+    .map((o) => ({
+      attribute: o.attribute!,
+      column: o.field!.column,
+      direction: o.direction as 'asc' | 'desc',
+      notNull: Boolean(o.field!.notNull) || o.field!.column === target.seqColumn || o.field!.column === target.idColumn,
+    }));
   const reverse = parsed.cursor?.direction === 'before';
   const cursorFilter: SqlFragment = parsed.cursor
     ? { sql: keysetSql(orders, target, alias, reverse), params: [parsed.cursor.id] }

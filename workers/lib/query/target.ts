@@ -7,7 +7,7 @@ export const ROW_SELECTABLE = ['$id', '$sequence', '$createdAt', '$updatedAt', '
 
 export function queryTargetFor(table: TableDef): QueryTarget {
   const fields: Record<string, QueryField> = {};
-  for (const [key, sys] of Object.entries(SYSTEM_COLUMNS)) fields[key] = { column: sys.sqlName, kind: sys.kind, array: false };
+  for (const [key, sys] of Object.entries(SYSTEM_COLUMNS)) fields[key] = { column: sys.sqlName, kind: sys.kind, array: false, notNull: true };
   for (const col of table.columns) fields[col.key] = { column: col.sqlName, kind: storageKind(col.type), array: col.array };
   // The first fulltext index covering a key serves `search` on it.
   for (const index of table.indexes) {

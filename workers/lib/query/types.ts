@@ -13,6 +13,8 @@ export interface QueryField {
   kind: FieldKind;
   /** Stored as JSON array text; only containment and null tests apply. */
   array: boolean;
+  /** Never NULL (system columns): lets a cursor use an index-friendly row-value comparison. */
+  notNull?: boolean;
   /**
    * FTS5 table whose rowid is the row's `QueryTarget.seqColumn`, and the FTS column holding this
    * field. Present only when a fulltext index covers the field; `search` needs it.
@@ -100,6 +102,7 @@ export interface ResolvedOrder {
   attribute: string;
   column: string;
   direction: 'asc' | 'desc';
+  notNull: boolean;
 }
 
 export interface CompiledQuery {

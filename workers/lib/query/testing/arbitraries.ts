@@ -101,7 +101,8 @@ function dateSpellings(d: string): string[] {
 }
 
 const SEARCHES = ['alpha', 'alp', 'ALPHA bet', '"alpha beta"', '"beta"', 'cafe', 'CAFÉ', 'Über', '中文', 'x1 42', 'al*', 'NEAR(alpha gamma)',
-  'alpha OR', 'NOT alpha', '-beta', 'title:alpha', 'f0:alpha', '^alpha', '(', '"', '""', '*', '', '  ', '😀', "'", 'a"b', 'and'];
+  'alpha OR', 'NOT alpha', '-beta', 'title:alpha', 'f0:alpha', '^alpha', '(', '"', '""', '*', '', '  ', '😀', "'", 'a"b', 'and',
+  'cafe\u0301', 'cafe\u0301 cr\u00e8me', '"NI\u00d1O"', 'ni\u00f1'];
 
 export function queryCaseArb(rows: OracleRow[]): fc.Arbitrary<QueryCase> {
   const present = (attr: string) => [...new Set(rows.map((r) => r[attr]).filter((v) => v !== null && v !== undefined))];
