@@ -88,3 +88,12 @@ describe('validator', () => {
     });
   });
 });
+
+describe('response format', () => {
+  it('compares the caller\'s X-Appwrite-Response-Format with a model version', async () => {
+    const { formatAtLeast } = await import('../middleware/project');
+    expect(formatAtLeast('2.0.0', '2.0.0')).toBe(true);
+    expect(formatAtLeast('1.9.5', '2.0.0')).toBe(false);
+    expect(formatAtLeast('1.10', '1.9.5')).toBe(true);
+  });
+});
