@@ -1,24 +1,12 @@
 import { AppwriteException, ID } from 'appwrite';
-import { Account as ServerAccount, Client as ServerClient } from 'node-appwrite';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { Account as ServerAccount } from 'node-appwrite';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CookieJar } from './support/cookie-jar';
+import { ledge, refusal, serverClient } from './support/ledge';
 import { codeIn, latestMail, linkIn, readOutbox } from './support/outbox';
 import { uniqueEmail, webUser } from './support/web-client';
 
-const endpoint = inject('endpoint');
-const projectId = inject('projectId');
-const rootKey = inject('rootKey');
-const ledge = { endpoint, projectId, rootKey };
-
-async function refusal(promise: Promise<unknown>): Promise<AppwriteException> {
-  try {
-    await promise;
-  } catch (err) {
-    expect((err as Error).name).toBe('AppwriteException');
-    return err as AppwriteException;
-  }
-  throw new Error('expected the call to be refused');
-}
+const { endpoint, projectId } = ledge;
 
 describe('Account through the web SDK', () => {
   it('sign up → sign in → get → prefs → JWT (used from node-appwrite) → sessions → sign out', async () => {
@@ -39,7 +27,7 @@ describe('Account through the web SDK', () => {
     expect(await user.as(() => user.account.getPrefs())).toEqual({ theme: 'dark' });
 
     const { jwt } = await user.as(() => user.account.createJWT());
-    const viaJwt = await new ServerAccount(new ServerClient().setEndpoint(endpoint).setProject(projectId).setJWT(jwt)).get();
+    const viaJwt = await new ServerAccount(serverClient({ jwt })).get();
     expect(viaJwt.$id).toBe(created.$id);
 
     const sessions = await user.as(() => user.account.listSessions());
@@ -53,7 +41,7 @@ describe('Account through the web SDK', () => {
     // A signed-out caller on /account: 401 user_unauthorized (see middleware/principal.ts).
     expect(after.type).toBe('user_unauthorized');
 
-    const deadJwt = await refusal(new ServerAccount(new ServerClient().setEndpoint(endpoint).setProject(projectId).setJWT(jwt)).get());
+    const deadJwt = await refusal(new ServerAccount(serverClient({ jwt })).get());
     expect(deadJwt).toMatchObject({ code: 401, type: 'user_jwt_invalid' });
   });
 
@@ -193,7 +181,7 @@ describe('Account through the web SDK', () => {
     });
 
     it('a bad JWT is user_jwt_invalid', async () => {
-      const err = await refusal(new ServerAccount(new ServerClient().setEndpoint(endpoint).setProject(projectId).setJWT('not.a.jwt')).get());
+      const err = await refusal(new ServerAccount(serverClient({ jwt: 'not.a.jwt' })).get());
       expect(err).toMatchObject({ code: 401, type: 'user_jwt_invalid' });
     });
 

@@ -1,29 +1,15 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  AppwriteException, Client, Databases, DatabasesIndexType, ID, OrderBy, Permission, Role, TablesDB, TablesDBIndexType,
+  Databases, DatabasesIndexType, ID, OrderBy, Permission, Role, TablesDB, TablesDBIndexType,
 } from 'node-appwrite';
 
-const endpoint = inject('endpoint');
-const projectId = inject('projectId');
-const rootKey = inject('rootKey');
-
-const client = () => new Client().setEndpoint(endpoint).setProject(projectId).setKey(rootKey);
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppwriteException);
-    return err as AppwriteException;
-  }
-  throw new Error('expected the call to be refused');
-}
+import { refusal, serverClient } from './support/ledge';
 
 const BIG = 9007199254740993n; // 2^53 + 1: not representable as a JS number
 
 describe('schema through node-appwrite TablesDB', () => {
   it('creates a database, a table with every column type, and indexes; reads back Appwrite shapes', async () => {
-    const tablesDB = new TablesDB(client());
+    const tablesDB = new TablesDB(serverClient());
     const database = await tablesDB.create({ databaseId: ID.unique(), name: 'Blog' });
     expect(database).toMatchObject({ name: 'Blog', enabled: true });
     const databaseId = database.$id;
@@ -90,7 +76,7 @@ describe('schema through node-appwrite TablesDB', () => {
 
 describe('schema through node-appwrite Databases (legacy)', () => {
   it('creates a collection with attributes and indexes and returns legacy shapes', async () => {
-    const databases = new Databases(client());
+    const databases = new Databases(serverClient());
     const database = await databases.create({ databaseId: ID.unique(), name: 'Legacy' });
     const databaseId = database.$id;
     const collection = await databases.createCollection({ databaseId, collectionId: 'notes', name: 'Notes', documentSecurity: true });

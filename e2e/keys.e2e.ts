@@ -1,25 +1,10 @@
-import { describe, expect, inject, it } from 'vitest';
-import { AppwriteException, Client, ID, Project, Users } from 'node-appwrite';
-
-const endpoint = inject('endpoint');
-const projectId = inject('projectId');
-const rootKey = inject('rootKey');
-
-const server = (key: string) => new Client().setEndpoint(endpoint).setProject(projectId).setKey(key);
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppwriteException);
-    return err as AppwriteException;
-  }
-  throw new Error('expected the call to be refused');
-}
+import { describe, expect, it } from 'vitest';
+import { ID, Project, Users } from 'node-appwrite';
+import { refusal, serverClient } from './support/ledge';
 
 describe('API keys through node-appwrite', () => {
   it('creates a users.read key, uses it, is refused beyond its scope and everywhere once deleted', async () => {
-    const project = new Project(server(rootKey));
+    const project = new Project(serverClient());
     const created = await project.createKey({ keyId: ID.unique(), name: 'reader', scopes: ['users.read' as never] });
     expect(created.secret).toMatch(/^standard_/);
     expect(created.scopes).toEqual(['users.read']);
@@ -30,7 +15,7 @@ describe('API keys through node-appwrite', () => {
     expect(mine?.secret).toBe('');
     expect((await project.getKey({ keyId: created.$id })).secret).toBe('');
 
-    const scoped = server(created.secret);
+    const scoped = serverClient(created.secret);
     const users = await new Users(scoped).list();
     expect(users).toHaveProperty('total');
 
@@ -50,21 +35,21 @@ describe('API keys through node-appwrite', () => {
   });
 
   it('never lets a key grant scopes it lacks', async () => {
-    const project = new Project(server(rootKey));
+    const project = new Project(serverClient());
     const manager = await project.createKey({ keyId: ID.unique(), name: 'manager', scopes: ['keys.write' as never, 'keys.read' as never] });
     const err = await refusal(
-      new Project(server(manager.secret)).createKey({ keyId: ID.unique(), name: 'escalate', scopes: ['users.write' as never] }),
+      new Project(serverClient(manager.secret)).createKey({ keyId: ID.unique(), name: 'escalate', scopes: ['users.write' as never] }),
     );
     expect(err.type).toBe('general_unauthorized_scope');
-    const ok = await new Project(server(manager.secret)).createKey({ keyId: ID.unique(), name: 'sub', scopes: ['keys.read' as never] });
+    const ok = await new Project(serverClient(manager.secret)).createKey({ keyId: ID.unique(), name: 'sub', scopes: ['keys.read' as never] });
     expect(ok.scopes).toEqual(['keys.read']);
   });
 
   it('refuses an expired key with project_key_expired', async () => {
-    const project = new Project(server(rootKey));
+    const project = new Project(serverClient());
     const past = new Date(Date.now() - 60_000).toISOString();
     const key = await project.createKey({ keyId: ID.unique(), name: 'old', scopes: ['keys.read' as never], expire: past });
-    const err = await refusal(new Project(server(key.secret)).listKeys());
+    const err = await refusal(new Project(serverClient(key.secret)).listKeys());
     expect(err.type).toBe('project_key_expired');
   });
 });

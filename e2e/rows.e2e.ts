@@ -7,34 +7,21 @@
  */
 import { AppwriteException, Databases, ID, Permission, Query, Role, TablesDB } from 'appwrite';
 import fc from 'fast-check';
-import { Client as ServerClient, TablesDB as ServerTablesDB, TablesDBIndexType, Users } from 'node-appwrite';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { TablesDB as ServerTablesDB, TablesDBIndexType, Users } from 'node-appwrite';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseQueries, queryTargetFor } from '../workers/lib/query';
 import { queryCaseArb, rowsArb } from '../workers/lib/query/testing/arbitraries';
 import { TEST_TABLE } from '../workers/lib/query/testing/fixture';
 import { runOracle, type OracleRow } from '../workers/lib/query/testing/oracle';
+import { ledge, refusal, serverClient } from './support/ledge';
 import { uniqueEmail, webUser } from './support/web-client';
 
-const endpoint = inject('endpoint');
-const projectId = inject('projectId');
-const rootKey = inject('rootKey');
-const server = () => new ServerClient().setEndpoint(endpoint).setProject(projectId).setKey(rootKey);
 const target = queryTargetFor(TEST_TABLE);
-
-async function refusal(promise: Promise<unknown>): Promise<AppwriteException> {
-  try {
-    await promise;
-  } catch (err) {
-    expect((err as Error).name).toBe('AppwriteException');
-    return err as AppwriteException;
-  }
-  throw new Error('expected the call to be refused');
-}
 
 async function signedInUser() {
   const email = uniqueEmail('rows');
-  const created = await new Users(server()).create({ userId: ID.unique(), email, password: 'a-good-password-1', name: 'Rower' });
-  const user = webUser({ endpoint, projectId });
+  const created = await new Users(serverClient()).create({ userId: ID.unique(), email, password: 'a-good-password-1', name: 'Rower' });
+  const user = webUser(ledge);
   await user.as(() => user.account.createEmailPasswordSession({ email, password: 'a-good-password-1' }));
   return { ...user, id: created.$id, tablesDB: new TablesDB(user.client), databases: new Databases(user.client) };
 }
@@ -46,7 +33,7 @@ let alice: User;
 let bob: User;
 
 beforeAll(async () => {
-  const admin = new ServerTablesDB(server());
+  const admin = new ServerTablesDB(serverClient());
   databaseId = (await admin.create({ databaseId: ID.unique(), name: 'Rows e2e' })).$id;
   // `notes`: users create rows and own them (rowSecurity). `things`: TEST_TABLE's columns, for queries.
   const notes = { databaseId, tableId: 'notes' };
@@ -143,7 +130,7 @@ describe('queries through both APIs, held to the oracle', () => {
       void _seq;
       return { ...rest, count: clamp(rest.count), $permissions: i % 5 === 0 ? [] : [Permission.read(Role.users())] };
     });
-    const created = await new ServerTablesDB(server()).createRows({ databaseId, tableId: 'things', rows: payload });
+    const created = await new ServerTablesDB(serverClient()).createRows({ databaseId, tableId: 'things', rows: payload });
     expect(created.total).toBe(sample.length);
     const seqOf = new Map(created.rows.map((row) => [row.$id, Number(row.$sequence)]));
     rows = payload.map((p) => ({ ...p, $sequence: seqOf.get(p.$id as string) }) as OracleRow);
@@ -268,7 +255,7 @@ describe('queries through both APIs, held to the oracle', () => {
   it('a stranger to the hidden rows never counts them', async () => {
     const all = await viaTables([Query.limit(5000)]);
     expect(all).toEqual({ ok: true, ids: expect.any(Array), total: visible.length });
-    const viaKey = await new ServerTablesDB(server()).listRows({ databaseId, tableId: 'things', queries: [Query.limit(5000)] });
+    const viaKey = await new ServerTablesDB(serverClient()).listRows({ databaseId, tableId: 'things', queries: [Query.limit(5000)] });
     expect(viaKey.total).toBe(rows.length);
   });
 

@@ -1,26 +1,11 @@
-import { AppwriteException, ID, TablesDB as WebTablesDB, Teams } from 'appwrite';
+import { ID, TablesDB as WebTablesDB, Teams } from 'appwrite';
 import {
-  Client as ServerClient, Permission, Role, TablesDB, Teams as ServerTeams, Users,
+  Permission, Role, TablesDB, Teams as ServerTeams, Users,
 } from 'node-appwrite';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ledge, refusal, serverClient } from './support/ledge';
 import { latestMail, linkIn } from './support/outbox';
 import { uniqueEmail, webUser } from './support/web-client';
-
-const endpoint = inject('endpoint');
-const projectId = inject('projectId');
-const rootKey = inject('rootKey');
-const ledge = { endpoint, projectId, rootKey };
-const admin = () => new ServerClient().setEndpoint(endpoint).setProject(projectId).setKey(rootKey);
-
-async function refusal(promise: Promise<unknown>): Promise<AppwriteException> {
-  try {
-    await promise;
-  } catch (err) {
-    expect((err as Error).name).toBe('AppwriteException');
-    return err as AppwriteException;
-  }
-  throw new Error('expected the call to be refused');
-}
 
 /** A web-SDK user who signed up and signed in through their own browser (cookie jar). */
 async function signedInUser(name: string) {
@@ -33,7 +18,7 @@ async function signedInUser(name: string) {
 
 /** A row in a table only `team:<teamId>` may read, made with the root key. */
 async function teamOnlyRow(teamId: string) {
-  const tablesDB = new TablesDB(admin());
+  const tablesDB = new TablesDB(serverClient());
   const databaseId = ID.unique();
   await tablesDB.create({ databaseId, name: 'teams e2e' });
   const table = await tablesDB.createTable({ databaseId, tableId: ID.unique(), name: 'notes', permissions: [Permission.read(Role.team(teamId))] });
@@ -71,7 +56,7 @@ describe('Teams through the web SDK', () => {
       inviteeTeams.updateMembershipStatus({ teamId: p.teamId, membershipId: p.membershipId, userId: p.userId, secret: p.secret }),
     );
     expect(accepted).toMatchObject({ $id: invited.$id, confirm: true, userId: invited.userId });
-    expect(invitee.jar?.get(`a_session_${projectId}`)).toBeTruthy();
+    expect(invitee.jar?.get(`a_session_${ledge.projectId}`)).toBeTruthy();
     expect(await invitee.as(() => invitee.account.get())).toMatchObject({ $id: invited.userId, email: inviteeEmail, emailVerification: true });
 
     // Both see the team; the outsider does not.
@@ -87,7 +72,7 @@ describe('Teams through the web SDK', () => {
 
     // The member's roles include team:T: a JWT-authenticated server call and a team-only row show it.
     const { jwt } = await invitee.as(() => invitee.account.createJWT());
-    const viaJwt = new ServerTeams(new ServerClient().setEndpoint(endpoint).setProject(projectId).setJWT(jwt));
+    const viaJwt = new ServerTeams(serverClient({ jwt }));
     expect((await viaJwt.get({ teamId: team.$id })).$id).toBe(team.$id);
 
     const row = await teamOnlyRow(team.$id);
@@ -110,13 +95,13 @@ describe('Teams through the web SDK', () => {
   });
 
   it('the server SDK manages teams with a key: members join at once, the last owner cannot leave others behind', async () => {
-    const server = new ServerTeams(admin());
+    const server = new ServerTeams(serverClient());
     const team = await server.create({ teamId: ID.unique(), name: 'Ops' });
     expect(team.total).toBe(0);
 
     const ann = await signedInUser('Ann');
     const bob = await signedInUser('Bob');
-    const users = new Users(admin());
+    const users = new Users(serverClient());
     const annId = (await users.list({ search: ann.email })).users[0].$id;
     const bobId = (await users.list({ search: bob.email })).users[0].$id;
     const annM = await server.createMembership({ teamId: team.$id, roles: ['owner'], userId: annId });

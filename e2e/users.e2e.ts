@@ -1,25 +1,9 @@
-import { describe, expect, inject, it } from 'vitest';
-import { AppwriteException, Client, ID, PasswordHash, Project, Query, Users, type Models } from 'node-appwrite';
+import { describe, expect, it } from 'vitest';
+import { ID, PasswordHash, Project, Query, Users, type Models } from 'node-appwrite';
+import { ledge, refusal, serverClient } from './support/ledge';
 import { uniqueEmail, webUser } from './support/web-client';
 
-const endpoint = inject('endpoint');
-const projectId = inject('projectId');
-const rootKey = inject('rootKey');
-const ledge = { endpoint, projectId, rootKey };
-
-const server = (key: string) => new Client().setEndpoint(endpoint).setProject(projectId).setKey(key);
-const users = new Users(server(rootKey));
-
-async function refusal(promise: Promise<unknown>): Promise<AppwriteException> {
-  try {
-    await promise;
-  } catch (err) {
-    // The web SDK and node-appwrite each have their own AppwriteException class.
-    expect((err as Error).name).toBe('AppwriteException');
-    return err as AppwriteException;
-  }
-  throw new Error('expected the call to be refused');
-}
+const users = new Users(serverClient());
 
 /**
  * One user per importable algorithm, each with a published test vector (sources in
@@ -111,9 +95,9 @@ describe('Users API through node-appwrite', () => {
   });
 
   it('a users.read key lists users but cannot create one', async () => {
-    const project = new Project(server(rootKey));
+    const project = new Project(serverClient());
     const key = await project.createKey({ keyId: ID.unique(), name: 'users reader', scopes: ['users.read' as never] });
-    const reader = new Users(server(key.secret));
+    const reader = new Users(serverClient(key.secret));
     const listed = await reader.list({ queries: [Query.limit(5)] });
     expect(listed.users.length).toBeLessThanOrEqual(5);
     expect(listed.total).toBeGreaterThan(0);
@@ -144,12 +128,12 @@ describe('Users API through node-appwrite', () => {
     // Server-side rendering: the session secret is the cookie value, usable with setSession.
     const session = await users.createSession({ userId: user.$id });
     expect(session.secret).not.toBe('');
-    const ssr = new Client().setEndpoint(endpoint).setProject(projectId).setSession(session.secret);
+    const ssr = serverClient({ session: session.secret });
     const { Account } = await import('node-appwrite');
     expect((await new Account(ssr).get()).$id).toBe(user.$id);
 
     const jwt = await users.createJWT({ userId: user.$id });
-    const viaJwt = new Client().setEndpoint(endpoint).setProject(projectId).setJWT(jwt.jwt);
+    const viaJwt = serverClient({ jwt: jwt.jwt });
     expect((await new Account(viaJwt).get()).$id).toBe(user.$id);
 
     const token = await users.createToken({ userId: user.$id, length: 8 });

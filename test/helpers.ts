@@ -1,12 +1,17 @@
 import { env, exports } from 'cloudflare:workers';
 
+/** `call()` options: a `json` value is sent as the JSON body. */
+export type CallInit = RequestInit & { key?: string | null; project?: string | null; json?: unknown };
+
 /** A request to the Worker under test, as an SDK would send it. */
-export function call(path: string, init: RequestInit & { key?: string | null; project?: string | null } = {}) {
+export function call(path: string, init: CallInit = {}) {
+  const { key, project, json, ...rest } = init;
   const headers = new Headers(init.headers);
-  if (init.project !== null) headers.set('X-Appwrite-Project', init.project ?? env.PROJECT_ID);
-  if (init.key !== undefined && init.key !== null) headers.set('X-Appwrite-Key', init.key);
-  if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
-  return exports.default.fetch(new Request(`http://ledge.test${path}`, { ...init, headers }));
+  const body = json !== undefined ? JSON.stringify(json) : init.body;
+  if (project !== null) headers.set('X-Appwrite-Project', project ?? env.PROJECT_ID);
+  if (key !== undefined && key !== null) headers.set('X-Appwrite-Key', key);
+  if (body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+  return exports.default.fetch(new Request(`http://ledge.test${path}`, { ...rest, body, headers }));
 }
 
 export const rootKey = () => env.ROOT_API_KEY;

@@ -1,6 +1,7 @@
 import { count, desc, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { logs } from '../db/schema';
+import { pageOnly, type SystemListInput } from '../lib/system-list';
 import { nowDate } from '../lib/time';
 import type { UserRow } from '../users/store';
 import { describeUserAgent } from './sessions';
@@ -33,10 +34,12 @@ export function logStatement(db: D1Database, entry: LogEntry) {
   });
 }
 
-export async function listLogs(db: D1Database, userId: string, limit: number, offset: number, withTotal: boolean) {
+/** Newest first; Appwrite's logs page by `limit` and `offset` only. */
+export async function listLogs(db: D1Database, userId: string, input: SystemListInput) {
+  const { limit, offset } = pageOnly(input.queries);
   const d = drizzle(db);
   const rows = await d.select().from(logs).where(eq(logs.userId, userId)).orderBy(desc(logs.seq)).limit(limit).offset(offset);
-  const total = withTotal ? ((await d.select({ n: count() }).from(logs).where(eq(logs.userId, userId)))[0]?.n ?? 0) : 0;
+  const total = input.total ? ((await d.select({ n: count() }).from(logs).where(eq(logs.userId, userId)))[0]?.n ?? 0) : 0;
   return { total, rows };
 }
 

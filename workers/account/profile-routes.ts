@@ -1,4 +1,4 @@
-import { and, count, eq, ne } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
@@ -6,17 +6,15 @@ import type { AppEnv } from '../env';
 import { identities } from '../db/schema';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
-import { parseListQueries } from '../lib/list-queries';
 import { assertPasswordPolicy, hashPassword, verifyPassword } from '../lib/password';
 import { nowDate } from '../lib/time';
-import { body, boolParam, query, queriesParam } from '../lib/validator';
+import { body, customIdParam, emailParam, listParams, nameParam, passwordParam, phoneParam, query } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
 import { rateLimit } from '../middleware/rate-limit';
+import { listIdentities } from '../users/related';
 import { createUser, updateUser, type UserPatch, type UserRow } from '../users/store';
 import { listLogs, logModel, logStatement } from './logs';
-import {
-  accountModel, clearSessionCookies, currentUser, customIdParam, emailParam, emit, passwordParam, phoneParam, requestMeta,
-} from './respond';
+import { accountModel, clearSessionCookies, currentUser, emit, requestMeta } from './respond';
 import { deleteSessionsStatement } from './sessions';
 
 type C = Context<AppEnv>;
@@ -51,7 +49,7 @@ export const profileRoutes = new Hono<AppEnv>()
   .post(
     '/',
     requireScope('sessions.write'),
-    body(z.object({ userId: customIdParam, email: emailParam, password: z.string(), name: z.string().max(128).optional() })),
+    body(z.object({ userId: customIdParam, email: emailParam, password: z.string(), name: nameParam.optional() })),
     rateLimit({ limit: 10 }),
     async (c) => {
       const input = c.req.valid('json');
@@ -81,7 +79,7 @@ export const profileRoutes = new Hono<AppEnv>()
     const { user } = await currentUser(c);
     return c.json(accountModel(await changeUser(c, user, { prefs: c.req.valid('json').prefs }, 'update.prefs')));
   })
-  .patch('/name', requireScope('account'), body(z.object({ name: z.string().max(128) })), async (c) => {
+  .patch('/name', requireScope('account'), body(z.object({ name: nameParam })), async (c) => {
     const { user } = await currentUser(c);
     return c.json(accountModel(await changeUser(c, user, { name: c.req.valid('json').name }, 'update.name')));
   })
@@ -127,28 +125,9 @@ export const profileRoutes = new Hono<AppEnv>()
     clearSessionCookies(c);
     return c.json(accountModel(updated));
   })
-  .get('/identities', requireScope('account'), query(z.object({ queries: queriesParam, total: boolParam.optional() })), async (c) => {
+  .get('/identities', requireScope('account'), query(listParams), async (c) => {
     const { user } = await currentUser(c);
-    const q = c.req.valid('query');
-    const { limit, offset } = parseListQueries(q.queries ?? []);
-    const d = drizzle(c.env.DB);
-    const rows = await d.select().from(identities).where(eq(identities.userId, user.id)).orderBy(identities.createdAt).limit(limit).offset(offset);
-    const total = q.total === false ? 0 : ((await d.select({ n: count() }).from(identities).where(eq(identities.userId, user.id)))[0]?.n ?? 0);
-    return c.json({
-      total,
-      identities: rows.map((r) => ({
-        $id: r.id,
-        $createdAt: r.createdAt,
-        $updatedAt: r.updatedAt,
-        userId: r.userId,
-        provider: r.provider,
-        providerUid: r.providerUid,
-        providerEmail: r.providerEmail,
-        providerAccessToken: r.providerAccessToken,
-        providerAccessTokenExpiry: r.providerAccessTokenExpiry,
-        providerRefreshToken: r.providerRefreshToken,
-      })),
-    });
+    return c.json(await listIdentities(c.env.DB, c.req.valid('query'), user.id));
   })
   .delete('/identities/:identityId', requireScope('account'), async (c) => {
     const { user } = await currentUser(c);
@@ -160,10 +139,8 @@ export const profileRoutes = new Hono<AppEnv>()
     emit(c, [`users.${user.id}.identities.${rows[0].id}.delete`], { $id: rows[0].id, userId: user.id, provider: rows[0].provider }, user.id);
     return c.body(null, 204);
   })
-  .get('/logs', requireScope('account'), query(z.object({ queries: queriesParam, total: boolParam.optional() })), async (c) => {
+  .get('/logs', requireScope('account'), query(listParams), async (c) => {
     const { user } = await currentUser(c);
-    const q = c.req.valid('query');
-    const { limit, offset } = parseListQueries(q.queries ?? []);
-    const { total, rows } = await listLogs(c.env.DB, user.id, limit, offset, q.total !== false);
+    const { total, rows } = await listLogs(c.env.DB, user.id, c.req.valid('query'));
     return c.json({ total, logs: rows.map((r) => logModel(r, user)) });
   });

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import { drizzle } from 'drizzle-orm/d1';
-import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { makeEvent, publishEvents } from '../events/publish';
 import { ApiError } from '../lib/errors';
@@ -16,6 +15,13 @@ import { sessionModel, sessionStatements } from './sessions';
 
 /** Shared steps of the account routes: who is calling, cookies, session issue, events, mail. */
 type C = Context<AppEnv>;
+
+/** A string field of the JSON body, lowercased ('' when absent): rate-limit keys name the email or user. */
+export async function bodyField(c: C, name: string): Promise<string> {
+  const data = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+  const v = data?.[name];
+  return typeof v === 'string' ? v.toLowerCase() : '';
+}
 
 export function requestMeta(c: C) {
   return { ip: clientIp(c), userAgent: c.req.header('User-Agent') ?? 'UNKNOWN' };
@@ -131,25 +137,3 @@ export function redirectParam(c: C, param: string, value: string): URL {
   }
   return url;
 }
-
-/** Appwrite's Email validator, loosely: one @, a dotted domain, no spaces, at most 320 chars. */
-export const emailParam = z
-  .string()
-  .max(320)
-  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Value must be a valid email address');
-
-export const phoneParam = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, "Phone number must start with a '+' can have a maximum of fifteen digits.");
-
-/** Appwrite's CustomId rule for ids the client picks. */
-export const customIdParam = z.string().max(36);
-
-/** A value Appwrite's `Text(256)` accepts for token secrets. */
-export const secretParam = z.string().min(1).max(256);
-
-/** Appwrite's Password validator for passwords being checked (not set): 8..256 bytes. */
-export const passwordParam = z.string().refine((v) => {
-  const n = new TextEncoder().encode(v).byteLength;
-  return n >= 8 && n <= 256;
-}, 'Password must be between 8 and 256 characters long.');

@@ -1,38 +1,10 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { browser } from '../../test/browser';
 import { call, errorOf, rootKey } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { toAppwriteDate } from '../lib/time';
 import { decodeSessionValue } from './cookies';
-
-let ipCounter = 1;
-const freshIp = () => `10.0.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
-
-/** A browser-ish client: keeps the session cookie it is given. */
-function browser(ip = freshIp()) {
-  let cookie = '';
-  return {
-    ip,
-    get cookie() {
-      return cookie;
-    },
-    set cookie(v: string) {
-      cookie = v;
-    },
-    async req(path: string, init: RequestInit & { json?: unknown } = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('CF-Connecting-IP', ip);
-      if (cookie) headers.set('Cookie', cookie);
-      const res = await call(path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const [name, ...rest] = pair.split('=');
-        if (name === `a_session_${env.PROJECT_ID}`) cookie = rest.join('=') ? `${name}=${rest.join('=')}` : '';
-      }
-      return res;
-    },
-  };
-}
 
 const email = () => `${uniqueId()}@example.com`;
 

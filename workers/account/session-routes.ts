@@ -4,26 +4,17 @@ import type { AppEnv } from '../env';
 import { ApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
 import { burnDummyVerification, hashPassword, verifyPassword } from '../lib/password';
-import { body, intParam } from '../lib/validator';
+import { body, customIdParam, emailParam, intParam, passwordParam, secretParam } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
 import { clientIp, rateLimit } from '../middleware/rate-limit';
 import { findUser, findUserByEmail, insertUserStatement, newUserRow } from '../users/store';
 import { JWT_DEFAULT_DURATION, signJwt } from './jwt';
 import { logStatement } from './logs';
-import {
-  assertNoSession, clearSessionCookies, currentUser, customIdParam, emailParam, emit, issueSession,
-  passwordParam, requestMeta, secretParam,
-} from './respond';
+import { assertNoSession, bodyField, clearSessionCookies, currentUser, emit, issueSession, requestMeta } from './respond';
 import { deleteSession, deleteSessions, extendSession, getSession, listSessions, sessionModel } from './sessions';
 import { SESSION_TOKEN_TYPES, consumeToken } from './tokens';
 
 type C = Context<AppEnv>;
-
-async function bodyField(c: C, name: string): Promise<string> {
-  const data = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-  const v = data?.[name];
-  return typeof v === 'string' ? v.toLowerCase() : '';
-}
 
 const emailSession = body(z.object({ email: emailParam, password: passwordParam }));
 const tokenSession = body(z.object({ userId: customIdParam, secret: secretParam }));

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { sessions } from '../db/schema';
 import { ApiError } from '../lib/errors';
@@ -78,26 +78,25 @@ export async function createSession(db: D1Database, input: NewSession, limit: nu
   return { row, secret };
 }
 
-/** The live session of `userId` whose secret is `secret`, or null (unknown, wrong user or expired). */
-export async function findSessionBySecret(db: D1Database, userId: string, secret: string): Promise<SessionRow | null> {
-  if (!secret) return null;
-  const hash = await sha256Hex(secret);
+/** The session of `userId` matching `which`, if it has not expired. */
+async function liveSession(db: D1Database, userId: string, which: SQL): Promise<SessionRow | null> {
   const rows = await drizzle(db)
     .select()
     .from(sessions)
-    .where(and(eq(sessions.secretHash, hash), eq(sessions.userId, userId), gt(sessions.expire, nowDate())))
+    .where(and(which, eq(sessions.userId, userId), gt(sessions.expire, nowDate())))
     .limit(1);
   return rows[0] ?? null;
 }
 
+/** The live session of `userId` whose secret is `secret`, or null (unknown, wrong user or expired). */
+export async function findSessionBySecret(db: D1Database, userId: string, secret: string): Promise<SessionRow | null> {
+  if (!secret) return null;
+  return liveSession(db, userId, eq(sessions.secretHash, await sha256Hex(secret)));
+}
+
 /** A live session by id (JWTs name theirs), or null. */
 export async function findLiveSession(db: D1Database, userId: string, sessionId: string): Promise<SessionRow | null> {
-  const rows = await drizzle(db)
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), gt(sessions.expire, nowDate())))
-    .limit(1);
-  return rows[0] ?? null;
+  return liveSession(db, userId, eq(sessions.id, sessionId));
 }
 
 export async function getSession(db: D1Database, userId: string, sessionId: string): Promise<SessionRow> {

@@ -8,25 +8,18 @@ import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
 import { assertPasswordPolicy, hashPassword } from '../lib/password';
 import { nowDate } from '../lib/time';
-import { body, boolParam } from '../lib/validator';
+import { body, boolParam, customIdParam, emailParam, secretParam } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
 import { clientIp, rateLimit } from '../middleware/rate-limit';
 import { magicUrlMail, otpMail, recoveryMail, verificationMail } from '../mail/templates';
 import { createUser, findUser, findUserByEmail, updateUser, userModel, type UserRow } from '../users/store';
 import { logStatement } from './logs';
-import {
-  currentUser, customIdParam, emailParam, emit, isKeyCaller, redirectParam, requestMeta, secretParam, sendMail,
-} from './respond';
+import { withQuery } from './oauth2/redirects';
+import { bodyField, currentUser, emit, isKeyCaller, redirectParam, requestMeta, sendMail } from './respond';
 import { deleteSessionsStatement } from './sessions';
 import { consumeToken, createToken, securityPhrase, tokenModel, type TokenRow } from './tokens';
 
 type C = Context<AppEnv>;
-
-async function bodyField(c: C, name: string): Promise<string> {
-  const data = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-  const v = data?.[name];
-  return typeof v === 'string' ? v.toLowerCase() : '';
-}
 
 /** Appwrite keys these limits by the route and the email, and separately by the route and the IP. */
 const perEmailAndIp = (route: string, limit: number) => [
@@ -66,8 +59,8 @@ async function magicUrlToken(c: C, input: { userId: string; email: string; url?:
   const user = await passwordlessUser(c, input.userId, input.email.toLowerCase());
   const phrase = input.phrase ? securityPhrase() : '';
   const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'magic-url', phrase, ...requestMeta(c) });
-  for (const [k, v] of Object.entries({ userId: user.id, secret, expire: row.expire, project: config.projectId })) target.searchParams.set(k, v);
-  await sendMail(c, magicUrlMail({ to: user.email ?? input.email, name: user.name, project: config.projectName, url: target.toString(), phrase }));
+  const url = withQuery(target.toString(), { userId: user.id, secret, expire: row.expire, project: config.projectId });
+  await sendMail(c, magicUrlMail({ to: user.email ?? input.email, name: user.name, project: config.projectName, url, phrase }));
   return tokenResponse(c, row, secret, 201);
 }
 
@@ -102,8 +95,8 @@ export const tokenRoutes = new Hono<AppEnv>()
       if (!user) throw new ApiError('user_not_found');
       if (!user.status) throw new ApiError('user_blocked');
       const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'recovery', ...requestMeta(c) });
-      for (const [k, v] of Object.entries({ userId: user.id, secret, expire: row.expire })) target.searchParams.set(k, v);
-      await sendMail(c, recoveryMail({ to: user.email ?? input.email, name: user.name, project: c.get('config').projectName, url: target.toString() }));
+      const url = withQuery(target.toString(), { userId: user.id, secret, expire: row.expire });
+      await sendMail(c, recoveryMail({ to: user.email ?? input.email, name: user.name, project: c.get('config').projectName, url }));
       emit(c, [`users.${user.id}.recovery.${row.id}.create`], tokenModel(row), user.id);
       return tokenResponse(c, row, secret, 201);
     },
@@ -144,8 +137,8 @@ async function createVerification(c: C, url: string) {
   if (!user.email) throw new ApiError('user_email_not_found');
   if (user.emailVerification) throw new ApiError('user_email_already_verified');
   const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'verification', ...requestMeta(c) });
-  for (const [k, v] of Object.entries({ userId: user.id, secret, expire: row.expire })) target.searchParams.set(k, v);
-  await sendMail(c, verificationMail({ to: user.email, name: user.name, project: c.get('config').projectName, url: target.toString() }));
+  const link = withQuery(target.toString(), { userId: user.id, secret, expire: row.expire });
+  await sendMail(c, verificationMail({ to: user.email, name: user.name, project: c.get('config').projectName, url: link }));
   emit(c, [`users.${user.id}.verification.${row.id}.create`], tokenModel(row), user.id);
   return tokenResponse(c, row, secret, 201);
 }

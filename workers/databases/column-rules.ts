@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { toAppwriteDate, parseDate } from '../lib/time';
 import { toIntValue } from './big-json';
 import { columnNoun, flavoredError, type Flavor } from './flavor';
-import type { ColumnType } from './types';
+import type { ColumnDef, ColumnType } from './types';
 import { isValidDatetime, isValidEmail, isValidIp, isValidUrl } from './value-formats';
 
 export const COLUMN_TYPES = [
@@ -98,19 +98,8 @@ export function updateColumnSchema(type: ColumnType) {
   });
 }
 
-/** A column as stored: every rule applied, every type-dependent field filled. */
-export interface ColumnSpec {
-  key: string;
-  type: ColumnType;
-  size: number;
-  required: boolean;
-  array: boolean;
-  default: unknown;
-  min: number | bigint | null;
-  max: number | bigint | null;
-  elements: string[] | null;
-  encrypt: boolean;
-}
+/** A column as stored (every rule applied, every type-dependent field filled), before it gets its SQL name and times. */
+export type ColumnSpec = Omit<ColumnDef, 'size' | 'sqlName' | 'status' | 'createdAt' | 'updatedAt'> & { size: number };
 
 type Numeric = number | bigint;
 const isIntType = (t: ColumnType) => t === 'integer' || t === 'bigint';

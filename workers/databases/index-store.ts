@@ -2,6 +2,7 @@
  * Index writes: metadata row + the real SQLite index (key/unique) or FTS5 table with its
  * triggers (fulltext), in one batch.
  */
+import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { nowDate } from '../lib/time';
 import { flavoredError, type Flavor } from './flavor';
@@ -85,7 +86,8 @@ export function indexStatements(db: D1Database, tableSeq: number, indexSeq: numb
 }
 
 function uniqueViolation(flavor: Flavor, err: unknown): ApiError | null {
-  if (!/UNIQUE constraint failed/.test(String(err)) || /indexes\.|tables\./.test(String(err))) return null;
+  const text = uniqueViolationText(err);
+  if (!text || /indexes\.|tables\./.test(text)) return null;
   return flavoredError(flavor, 'indexInvalid', 'Existing rows hold duplicate values for the unique index');
 }
 
@@ -100,7 +102,7 @@ export async function createIndex(db: D1Database, flavor: Flavor, databaseId: st
       await db.batch([...indexStatements(db, table.seq, seq, index), touchTable(db, table.seq, now)]);
       return index;
     } catch (err) {
-      if (/UNIQUE constraint failed: indexes\.table_seq/.test(String(err))) throw flavoredError(flavor, 'indexExists', undefined, input.key);
+      if (/UNIQUE constraint failed: indexes\.table_seq/.test(uniqueViolationText(err) ?? '')) throw flavoredError(flavor, 'indexExists', undefined, input.key);
       const unique = uniqueViolation(flavor, err);
       if (unique) throw unique;
       if (attempt < 3 && isSeqClash(err)) continue;

@@ -10,7 +10,7 @@ import type { Principal } from '../lib/principal';
 import { ROW_PERMISSION_ACTIONS } from './row-permissions';
 import { checkRowData, type RowApi } from './row-values';
 import { matchingRows } from './rows-list';
-import { decodeRow, insertStatements, rowSelectSql, runRowBatch, updateStatements, type StoredRow } from './rows-store';
+import { decodeRow, deleteStatements, insertStatements, rowSelectSql, runRowBatch, updateStatements, type StoredRow } from './rows-store';
 import type { TableDef } from './types';
 
 /** Appwrite's APP_LIMIT_DATABASE_BATCH. */
@@ -39,11 +39,65 @@ function idOf(doc: Record<string, unknown>): string {
   }
 }
 
-function assertUniqueIds(ids: string[], api: RowApi) {
+/** Server keys only, at most BULK_LIMIT documents, each with its own id: the ids in order. */
+function bulkIds(principal: Principal, api: RowApi, docs: Record<string, unknown>[]): string[] {
+  assertKey(principal);
+  if (docs.length > BULK_LIMIT) throw new ApiError('general_bad_request', `At most ${BULK_LIMIT} ${api.listKey} per request`);
+  const ids = docs.map(idOf);
   const seen = new Set<string>();
   for (const id of ids) {
     if (seen.has(id)) throw new ApiError(api.errors.alreadyExists, undefined, id);
     seen.add(id);
+  }
+  return ids;
+}
+
+type Checked = ReturnType<typeof checkRowData>;
+
+/** A document validated for `mode`; bulk calls come from server keys, so they are privileged. */
+const check = (table: TableDef, api: RowApi, doc: Record<string, unknown>, mode: 'create' | 'update'): Checked =>
+  checkRowData(table, doc, { api, mode, privileged: true });
+
+/**
+ * One bulk batch in the making: per input row, either the row as it stays (a write that changes
+ * nothing) or the statements whose first one returns it. `run` commits them all at once and
+ * answers the rows in input order.
+ */
+class RowBatch {
+  private readonly statements: D1PreparedStatement[] = [];
+  private readonly rowAt: number[] = [];
+  private readonly slots: (StoredRow | number)[] = [];
+
+  constructor(
+    private readonly db: D1Database,
+    private readonly table: TableDef,
+    private readonly api: RowApi,
+  ) {}
+
+  private unchanged(row: StoredRow) {
+    this.slots.push(row);
+  }
+
+  private write(statements: D1PreparedStatement[]) {
+    this.slots.push(this.rowAt.length);
+    this.rowAt.push(this.statements.length);
+    this.statements.push(...statements);
+  }
+
+  create(id: string, checked: Checked, perms: Permission[]) {
+    this.write(insertStatements(this.db, this.table, id, checked.values, perms, checked.createdAt, checked.updatedAt));
+  }
+
+  /** `old` with the checked values applied; unchanged when nothing would change. */
+  update(old: StoredRow, checked: Checked, perms: Permission[] | null) {
+    const update = updateStatements(this.db, this.table, old, checked.values, perms ?? old.permissions, checked.updatedAt, checked.createdAt);
+    if (update) this.write(update);
+    else this.unchanged(old);
+  }
+
+  async run(firstId: string): Promise<StoredRow[]> {
+    const written = this.statements.length ? await runRowBatch(this.db, this.table, this.api, this.statements, this.rowAt, firstId) : [];
+    return this.slots.map((slot) => (typeof slot === 'number' ? written[slot] : slot));
   }
 }
 
@@ -54,16 +108,13 @@ export async function bulkCreateRows(
   api: RowApi,
   docs: Record<string, unknown>[],
 ): Promise<StoredRow[]> {
-  assertKey(principal);
-  if (docs.length > BULK_LIMIT) throw new ApiError('general_bad_request', `At most ${BULK_LIMIT} ${api.listKey} per request`);
-  const statements: D1PreparedStatement[] = [];
-  const ids = docs.map(idOf);
-  assertUniqueIds(ids, api);
+  const ids = bulkIds(principal, api, docs);
+  const batch = new RowBatch(db, table, api);
   docs.forEach((doc, i) => {
-    const checked = checkRowData(table, doc, { api, mode: 'create', privileged: true });
-    statements.push(...insertStatements(db, table, ids[i], checked.values, rowPermissionsOf(doc) ?? [], checked.createdAt, checked.updatedAt));
+    const checked = check(table, api, doc, 'create');
+    batch.create(ids[i], checked, rowPermissionsOf(doc) ?? []);
   });
-  return runRowBatch(db, table, api, statements, docs.map((_, i) => i * 2), ids[0] ?? '');
+  return batch.run(ids[0] ?? '');
 }
 
 async function rowsById(db: D1Database, table: TableDef, ids: string[]): Promise<Map<string, StoredRow>> {
@@ -81,35 +132,16 @@ export async function bulkUpsertRows(
   api: RowApi,
   docs: Record<string, unknown>[],
 ): Promise<StoredRow[]> {
-  assertKey(principal);
-  if (docs.length > BULK_LIMIT) throw new ApiError('general_bad_request', `At most ${BULK_LIMIT} ${api.listKey} per request`);
-  const ids = docs.map(idOf);
-  assertUniqueIds(ids, api);
+  const ids = bulkIds(principal, api, docs);
   const existing = await rowsById(db, table, ids);
-  const statements: D1PreparedStatement[] = [];
-  const rowAt: number[] = [];
-  const unchanged = new Map<number, StoredRow>();
+  const batch = new RowBatch(db, table, api);
   docs.forEach((doc, i) => {
     const old = existing.get(ids[i]);
     const perms = rowPermissionsOf(doc);
-    if (!old) {
-      const checked = checkRowData(table, doc, { api, mode: 'create', privileged: true });
-      rowAt.push(statements.length);
-      statements.push(...insertStatements(db, table, ids[i], checked.values, perms ?? [], checked.createdAt, checked.updatedAt));
-      return;
-    }
-    const checked = checkRowData(table, doc, { api, mode: 'update', privileged: true });
-    const update = updateStatements(db, table, old, checked.values, perms ?? old.permissions, checked.updatedAt, checked.createdAt);
-    if (!update) {
-      unchanged.set(i, old);
-      return;
-    }
-    rowAt.push(statements.length);
-    statements.push(...update);
+    if (old) batch.update(old, check(table, api, doc, 'update'), perms);
+    else batch.create(ids[i], check(table, api, doc, 'create'), perms ?? []);
   });
-  const written = statements.length ? await runRowBatch(db, table, api, statements, rowAt, ids[0] ?? '') : [];
-  let next = 0;
-  return docs.map((_, i) => unchanged.get(i) ?? written[next++]);
+  return batch.run(ids[0] ?? '');
 }
 
 export async function bulkUpdateRows(
@@ -121,24 +153,12 @@ export async function bulkUpdateRows(
   queries: string[],
 ): Promise<StoredRow[]> {
   assertKey(principal);
-  const checked = checkRowData(table, data, { api, mode: 'update', privileged: true });
+  const checked = check(table, api, data, 'update');
   const perms = rowPermissionsOf(data);
   const rows = await matchingRows(db, table, api, queries);
-  const statements: D1PreparedStatement[] = [];
-  const rowAt: number[] = [];
-  const result: (StoredRow | number)[] = [];
-  for (const old of rows) {
-    const update = updateStatements(db, table, old, checked.values, perms ?? old.permissions, checked.updatedAt, checked.createdAt);
-    if (!update) {
-      result.push(old);
-      continue;
-    }
-    result.push(rowAt.length);
-    rowAt.push(statements.length);
-    statements.push(...update);
-  }
-  const written = statements.length ? await runRowBatch(db, table, api, statements, rowAt, rows[0]?.id ?? '') : [];
-  return result.map((r) => (typeof r === 'number' ? written[r] : r));
+  const batch = new RowBatch(db, table, api);
+  for (const old of rows) batch.update(old, checked, perms);
+  return batch.run(rows[0]?.id ?? '');
 }
 
 export async function bulkDeleteRows(
@@ -151,10 +171,6 @@ export async function bulkDeleteRows(
   assertKey(principal);
   const rows = await matchingRows(db, table, api, queries);
   if (rows.length === 0) return [];
-  const seqs = JSON.stringify(rows.map((r) => r.seq));
-  await db.batch([
-    db.prepare(`DELETE FROM "${table.sqlName}" WHERE _seq IN (SELECT value FROM json_each(?))`).bind(seqs),
-    db.prepare(`DELETE FROM "${table.permsSqlName}" WHERE _seq IN (SELECT value FROM json_each(?))`).bind(seqs),
-  ]);
+  await db.batch(deleteStatements(db, table, rows.map((r) => r.seq)));
   return rows;
 }

@@ -5,6 +5,7 @@
  * json_extract, so wide tables never reach D1's 100-parameter limit. Functions take plain
  * arguments (db, principal, table) and throw Appwrite errors; the two APIs differ only by `api`.
  */
+import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { formatPermissions, parsePermissions, type Permission } from '../lib/permissions';
 import type { Principal } from '../lib/principal';
@@ -105,8 +106,8 @@ function permsInsert(db: D1Database, table: TableDef, seqSql: string, seqParam: 
 
 /** D1 reports constraint failures as text; tell a duplicate id from a unique index on a column. */
 function constraintError(e: unknown, table: TableDef, api: RowApi, id: string): ApiError | null {
-  const message = e instanceof Error ? e.message : String(e);
-  if (!message.includes('UNIQUE constraint failed')) return null;
+  const message = uniqueViolationText(e);
+  if (!message) return null;
   if (message.includes(`${table.sqlName}._uid`)) return new ApiError(api.errors.alreadyExists, undefined, id);
   return new ApiError(api.errors.uniqueViolation);
 }
@@ -240,6 +241,27 @@ async function writeRow(
   return row;
 }
 
+/** Appwrite refuses an update that sends neither data nor permissions. */
+function assertPayload(write: RowWrite, api: RowApi) {
+  if (Object.keys(write.data).length === 0 && (write.permissions === null || write.permissions === undefined)) {
+    throw new ApiError(api.errors.missingPayload);
+  }
+}
+
+/** The stored row, or the API's `not_found` for `id`. */
+async function existingRow(db: D1Database, table: TableDef, api: RowApi, id: string): Promise<StoredRow> {
+  const row = await findRow(db, table, id);
+  if (!row) throw new ApiError(api.errors.notFound, undefined, id);
+  return row;
+}
+
+/** Validates `write` as an update of `old` and applies it (see `writeRow`). */
+function applyUpdate(db: D1Database, principal: Principal, table: TableDef, api: RowApi, old: StoredRow, write: RowWrite): Promise<StoredRow> {
+  const perms = resolveRowPermissions(principal, write.permissions, old.permissions);
+  const checked = checkRowData(table, write.data, { api, mode: 'update', privileged: principal.kind === 'key' });
+  return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt);
+}
+
 /** PATCH: a partial update of data and/or permissions. */
 export async function updateRow(
   db: D1Database,
@@ -249,14 +271,8 @@ export async function updateRow(
   id: string,
   write: RowWrite,
 ): Promise<StoredRow> {
-  if (Object.keys(write.data).length === 0 && (write.permissions === null || write.permissions === undefined)) {
-    throw new ApiError(api.errors.missingPayload);
-  }
-  const old = await findRow(db, table, id);
-  if (!old) throw new ApiError(api.errors.notFound, undefined, id);
-  const perms = resolveRowPermissions(principal, write.permissions, old.permissions);
-  const checked = checkRowData(table, write.data, { api, mode: 'update', privileged: principal.kind === 'key' });
-  return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt);
+  assertPayload(write, api);
+  return applyUpdate(db, principal, table, api, await existingRow(db, table, api, id), write);
 }
 
 /**
@@ -271,9 +287,7 @@ export async function upsertRow(
   id: string,
   write: RowWrite,
 ): Promise<{ row: StoredRow; created: boolean }> {
-  if (Object.keys(write.data).length === 0 && (write.permissions === null || write.permissions === undefined)) {
-    throw new ApiError(api.errors.missingPayload);
-  }
+  assertPayload(write, api);
   const old = await findRow(db, table, id);
   if (!old) {
     try {
@@ -284,21 +298,22 @@ export async function upsertRow(
       return upsertRow(db, principal, table, api, id, write);
     }
   }
-  const perms = resolveRowPermissions(principal, write.permissions, old.permissions);
-  const checked = checkRowData(table, write.data, { api, mode: 'update', privileged: principal.kind === 'key' });
-  const row = await writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt);
-  return { row, created: false };
+  return { row: await applyUpdate(db, principal, table, api, old, write), created: false };
+}
+
+/** The DELETEs of rows (by `_seq`) and their permission rows, for one batch. */
+export function deleteStatements(db: D1Database, table: TableDef, seqs: number[]): D1PreparedStatement[] {
+  const json = JSON.stringify(seqs);
+  return [table.sqlName, table.permsSqlName].map((name) =>
+    db.prepare(`DELETE FROM ${q(name)} WHERE _seq IN (SELECT value FROM json_each(?))`).bind(json),
+  );
 }
 
 /** DELETE: needs `delete` (table, or row under rowSecurity); removes the row and its permissions together. */
 export async function deleteRow(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string): Promise<StoredRow> {
-  const old = await findRow(db, table, id);
-  if (!old) throw new ApiError(api.errors.notFound, undefined, id);
+  const old = await existingRow(db, table, api, id);
   if (!canAccessRow(principal, table, old.permissions, 'delete')) throw new ApiError('user_unauthorized');
-  await db.batch([
-    db.prepare(`DELETE FROM ${q(table.sqlName)} WHERE _seq = ?`).bind(old.seq),
-    db.prepare(`DELETE FROM ${q(table.permsSqlName)} WHERE _seq = ?`).bind(old.seq),
-  ]);
+  await db.batch(deleteStatements(db, table, [old.seq]));
   return old;
 }
 
@@ -327,8 +342,7 @@ export async function stepColumn(
   if (col.type !== 'float' && !Number.isInteger(by)) {
     throw new ApiError('general_argument_invalid', `Value must be an integer for ${api.flavor === 'tablesdb' ? 'column' : 'attribute'} "${key}"`);
   }
-  const old = await findRow(db, table, id);
-  if (!old) throw new ApiError(api.errors.notFound, undefined, id);
+  const old = await existingRow(db, table, api, id);
   if (!canAccessRow(principal, table, old.permissions, 'update')) throw new ApiError('user_unauthorized');
   const c = q(col.sqlName);
   const op = direction === 'increment' ? '+' : '-';

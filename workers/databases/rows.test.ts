@@ -308,6 +308,10 @@ describe('rows: bulk operations (API keys only)', () => {
     await fails(await send('GET', `${t.rows}/b9`), 404, 'row_not_found');
     const upserted = await ok<{ total: number; rows: Json[] }>(await send('PUT', t.rows, { rows: [{ $id: 'b1', views: 10 }, { $id: 'b4', title: 'four' }] }));
     expect(upserted.rows).toMatchObject([{ $id: 'b1', title: 'one', views: 10 }, { $id: 'b4', title: 'four' }]);
+    // A row that would not change comes back as it is, in its place among the written ones.
+    const mixed = await ok<{ rows: Json[] }>(await send('PUT', t.rows, { rows: [{ $id: 'b4', title: 'four' }, { $id: 'b1', views: 11 }] }));
+    expect(mixed.rows).toMatchObject([{ $id: 'b4', title: 'four', $updatedAt: upserted.rows[1].$updatedAt }, { $id: 'b1', views: 11 }]);
+    await ok(await send('PUT', t.rows, { rows: [{ $id: 'b1', views: 10 }] }));
     const q = JSON.stringify({ method: 'greaterThan', attribute: 'views', values: [1] });
     const updated = await ok<{ total: number; rows: Json[] }>(await send('PATCH', t.rows, { data: { status: 'live' }, queries: [q] }));
     expect(updated.rows.map((r) => r.$id).sort()).toEqual(['b1', 'b2']);

@@ -11,7 +11,7 @@ import type { AppEnv } from '../env';
 import { makeEvent, publishEvents } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
-import { boolParam, query, queriesParam } from '../lib/validator';
+import { listParams, query } from '../lib/validator';
 import { jsonBig, readBody } from './big-json';
 import { checkColumn, COLUMN_TYPES, createColumnSchema, keyParam, orderParam, updateColumnSchema } from './column-rules';
 import { createColumn, deleteColumn, findColumn, updateColumn } from './column-store';
@@ -38,7 +38,7 @@ function requireAnyScope(...scopes: string[]): MiddlewareHandler<AppEnv> {
   };
 }
 
-const listQuery = query(z.object({ queries: queriesParam, search: z.string().max(256).optional(), total: boolParam.optional() }));
+const listQuery = query(listParams);
 const DB = ':databaseId{(?!transactions$|specifications$)[^/]+}';
 
 /**
@@ -108,10 +108,10 @@ export function schemaRoutes(flavor: Flavor) {
     .get('/', requireAnyScope('databases.read'), listQuery, async (c) => {
       const q = c.req.valid('query');
       const all = (await listDatabases(c.env.DB)).map(databaseModel);
-      const { total, items } = applyListQueries(all, q.queries ?? [], {
+      const { total, items } = applyListQueries(all, q.queries, {
         fields: ['$id', 'name', 'enabled', 'type', '$createdAt', '$updatedAt'], idField: '$id', search: q.search, searchFields: ['$id', 'name'],
       });
-      return c.json({ total: q.total === false ? 0 : total, databases: items });
+      return c.json({ total: q.total ? total : 0, databases: items });
     })
     .post('/', requireAnyScope('databases.write'), async (c) => {
       const input = await readBody(c, z.object({ databaseId: z.string(), name: z.string().min(1).max(128), enabled: z.boolean().optional() }));
@@ -138,10 +138,10 @@ export function schemaRoutes(flavor: Flavor) {
     .get(`/:databaseId/${T}`, scope.tablesRead, listQuery, async (c) => {
       const q = c.req.valid('query');
       const all = (await listTables(c.env.DB, c.req.param('databaseId'))).map((t) => tableModel(t, flavor));
-      const { total, items } = applyListQueries(all, q.queries ?? [], {
+      const { total, items } = applyListQueries(all, q.queries, {
         fields: ['$id', 'name', 'enabled', securityParam, '$createdAt', '$updatedAt'], idField: '$id', search: q.search, searchFields: ['$id', 'name'],
       });
-      return jsonBig({ total: q.total === false ? 0 : total, [T]: items });
+      return jsonBig({ total: q.total ? total : 0, [T]: items });
     })
     .post(`/:databaseId/${T}`, scope.tablesWrite, async (c) => {
       const input = await readBody(c, tableInput);
@@ -185,10 +185,10 @@ export function schemaRoutes(flavor: Flavor) {
       const q = c.req.valid('query');
       const { db, t } = params(c);
       const all = (await loadTable(c.env.DB, db, t, flavor)).columns.map(columnModel);
-      const { total, items } = applyListQueries(all, q.queries ?? [], {
+      const { total, items } = applyListQueries(all, q.queries, {
         fields: ['key', 'type', 'size', 'required', 'array', 'status', 'error'], idField: 'key',
       });
-      return jsonBig({ total: q.total === false ? 0 : total, [C]: items });
+      return jsonBig({ total: q.total ? total : 0, [C]: items });
     })
     .post(`/:databaseId/${T}/:tableId/${C}/:type`, scope.columnsWrite, async (c) => {
       const type = columnType(c);
@@ -225,10 +225,10 @@ export function schemaRoutes(flavor: Flavor) {
       const q = c.req.valid('query');
       const { db, t } = params(c);
       const all = (await loadTable(c.env.DB, db, t, flavor)).indexes.map((i) => indexModel(i, flavor));
-      const { total, items } = applyListQueries(all, q.queries ?? [], {
+      const { total, items } = applyListQueries(all, q.queries, {
         fields: ['key', 'type', 'status', 'error', columnsParam], idField: 'key',
       });
-      return c.json({ total: q.total === false ? 0 : total, indexes: items });
+      return c.json({ total: q.total ? total : 0, indexes: items });
     })
     .post(`/:databaseId/${T}/:tableId/indexes`, scope.indexesWrite, async (c) => {
       const input = await readBody(c, indexInput);

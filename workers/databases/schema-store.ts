@@ -6,6 +6,7 @@
  * Read side (used by the row store and the query compiler): `loadTable`, `getDatabase`.
  * Column and index writes live in column-store.ts and index-store.ts.
  */
+import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { formatPermissions, parsePermissions, type Permission } from '../lib/permissions';
 import { nowDate } from '../lib/time';
@@ -163,7 +164,7 @@ export async function createDatabase(
       .first<DatabaseRow>();
     return toDatabaseDef(row!);
   } catch (err) {
-    if (String(err).includes('UNIQUE')) throw new ApiError('database_already_exists', undefined, input.id);
+    if (uniqueViolationText(err)) throw new ApiError('database_already_exists', undefined, input.id);
     throw err;
   }
 }
@@ -255,7 +256,7 @@ export async function createTable(
       await db.batch(statements);
       return loadTable(db, databaseId, input.id, flavor);
     } catch (err) {
-      if (/UNIQUE constraint failed: tables\.database_id/.test(String(err))) throw flavoredError(flavor, 'tableExists', undefined, input.id);
+      if (/UNIQUE constraint failed: tables\.database_id/.test(uniqueViolationText(err) ?? '')) throw flavoredError(flavor, 'tableExists', undefined, input.id);
       if (attempt < 3 && isSeqClash(err)) continue;
       throw err;
     }

@@ -66,3 +66,36 @@ export const intParam = z.preprocess(
 
 /** `queries[]` as the SDKs send them: JSON strings, at most 100. */
 export const queriesParam = z.array(z.string().max(4096)).max(100).optional();
+
+/** A list's `queries`, `search` and `total` parameters, with Appwrite's defaults filled in. */
+export const listParams = z
+  .object({ queries: queriesParam, search: z.string().max(256).optional(), total: boolParam.optional() })
+  .transform((q) => ({ queries: q.queries ?? [], search: q.search, total: q.total !== false }));
+
+// ---- Appwrite's parameter rules shared by the Account, Users and Teams APIs ----------------------
+
+/** Appwrite's Email validator, loosely: one @, a dotted domain, no spaces, at most 320 chars. */
+export const emailParam = z
+  .string()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Value must be a valid email address');
+
+/** Appwrite's Phone validator: E.164, a leading '+' and at most fifteen digits. */
+export const phoneParam = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, "Phone number must start with a '+' can have a maximum of fifteen digits.");
+
+/** A user's display name (Appwrite's `Text(128)`). */
+export const nameParam = z.string().max(128);
+
+/** Appwrite's CustomId / UID rule for ids the client names. */
+export const customIdParam = z.string().max(36);
+
+/** A value Appwrite's `Text(256)` accepts for token and invitation secrets. */
+export const secretParam = z.string().min(1).max(256);
+
+/** Appwrite's Password validator for passwords being checked (not set): 8..256 bytes. */
+export const passwordParam = z.string().refine((v) => {
+  const n = new TextEncoder().encode(v).byteLength;
+  return n >= 8 && n <= 256;
+}, 'Password must be between 8 and 256 characters long.');

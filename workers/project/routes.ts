@@ -5,9 +5,8 @@ import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
 import { KEY_SCOPES } from '../lib/scopes';
 import { parseDate, toAppwriteDate } from '../lib/time';
-import { body, boolParam, query, queriesParam } from '../lib/validator';
+import { body, listParams, query } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
-import { parseListQueries } from '../lib/list-queries';
 import { createKey, deleteKey, getKey, keyModel, listKeys, updateKey } from './store';
 
 const scopes = z.array(z.enum(KEY_SCOPES)).max(100);
@@ -36,11 +35,7 @@ function assertGrantable(held: ReadonlySet<string>, wanted: string[]) {
 
 /** `/v1/project/keys`: API key management, as `node-appwrite`'s Project service calls it. */
 export const projectRoutes = new Hono<AppEnv>()
-  .get('/keys', requireScope('keys.read'), query(z.object({ queries: queriesParam, total: boolParam.optional() })), async (c) => {
-    const q = c.req.valid('query');
-    const { limit, offset } = parseListQueries(q.queries ?? []);
-    return c.json(await listKeys(c.env.DB, limit, offset, q.total !== false));
-  })
+  .get('/keys', requireScope('keys.read'), query(listParams), async (c) => c.json(await listKeys(c.env.DB, c.req.valid('query'))))
   .post(
     '/keys',
     requireScope('keys.write'),

@@ -1,8 +1,10 @@
-import { and, count, asc, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { keys } from '../db/schema';
+import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { randomSecret, sha256Hex, timingSafeEqual } from '../lib/crypto';
+import { loadInKeyOrder, runSystemList, systemTarget, type SystemList, type SystemListInput } from '../lib/system-list';
 import { nowDate, toAppwriteDate } from '../lib/time';
 import { ROOT_SCOPES } from '../lib/scopes';
 
@@ -45,17 +47,28 @@ export async function createKey(
   try {
     await drizzle(db).insert(keys).values(row);
   } catch (err) {
-    if (String(err).includes('UNIQUE')) throw new ApiError('key_already_exists');
+    if (uniqueViolationText(err)) throw new ApiError('key_already_exists');
     throw err;
   }
   return keyModel(row, secret);
 }
 
-export async function listKeys(db: D1Database, limit: number, offset: number, withTotal: boolean) {
-  const d = drizzle(db);
-  const rows = await d.select().from(keys).orderBy(asc(keys.createdAt), asc(keys.id)).limit(limit).offset(offset);
-  const total = withTotal ? ((await d.select({ n: count() }).from(keys))[0]?.n ?? 0) : rows.length;
-  return { total, keys: rows.map((r) => keyModel(r)) };
+/** Keys list: the attributes Appwrite's Keys query validator allows, plus the system ones. */
+const KEY_LIST: SystemList = {
+  noun: 'Key',
+  target: systemTarget('keys', 'rowid', {
+    name: ['name', 'text'],
+    expire: ['expire', 'datetime'],
+    accessedAt: ['accessed_at', 'datetime'],
+    scopes: ['scopes', 'text', true],
+  }),
+};
+
+export async function listKeys(db: D1Database, input: SystemListInput) {
+  const { keys: page, total } = await runSystemList(db, KEY_LIST, input);
+  const rowid = sql<number>`${keys}.rowid`;
+  const rows = await loadInKeyOrder(page, rowid, (where) => drizzle(db).select({ key: keys, k: rowid }).from(keys).where(where), (r) => r.k);
+  return { total, keys: rows.map((r) => keyModel(r.key)) };
 }
 
 export async function getKey(db: D1Database, id: string): Promise<KeyRow> {

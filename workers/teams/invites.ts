@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { identities } from '../db/schema';
+import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { randomSecret, sha256Hex, timingSafeEqual } from '../lib/crypto';
 import { uniqueId } from '../lib/ids';
@@ -93,7 +94,7 @@ export async function invite(db: D1Database, input: InviteInput): Promise<Invite
       await runBatch(db, [insertMembershipStatement(db, membership), recountStatement(db, teamId)]);
     } catch (err) {
       // A concurrent invitation of the same user won the unique (team, user) index.
-      if (String((err as Error)?.message ?? err).includes('UNIQUE')) throw new ApiError('membership_already_confirmed', 'The user has already been invited to this team.');
+      if (uniqueViolationText(err)) throw new ApiError('membership_already_confirmed', 'The user has already been invited to this team.');
       throw err;
     }
     return { view: { membership, user: invitee }, secret };

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, errorOf, rootKey } from '../../test/helpers';
+import { browser, sessionCookieName } from '../../test/browser';
+import { call, errorOf, rootKey, type CallInit } from '../../test/helpers';
 import { encodeSessionValue } from '../account/cookies';
 import { createSession } from '../account/sessions';
 import { uniqueId } from '../lib/ids';
@@ -8,41 +9,14 @@ import { createUser } from '../users/store';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-let ipCounter = 1;
-const freshIp = () => `10.9.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
-const cookieName = () => `a_session_${env.PROJECT_ID}`;
-
-/** A client with an optional session cookie; it keeps a session cookie it is given. */
-function client(cookie = '') {
-  const ip = freshIp();
-  return {
-    get cookie() {
-      return cookie;
-    },
-    async req(path: string, init: RequestInit & { json?: unknown } = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('CF-Connecting-IP', ip);
-      if (cookie) headers.set('Cookie', cookie);
-      const res = await call(path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const at = pair.indexOf('=');
-        if (pair.slice(0, at) === cookieName()) cookie = `${cookieName()}=${pair.slice(at + 1)}`;
-      }
-      return res;
-    },
-  };
-}
-
 /** A signed-in user (created directly, so the test spends no time hashing passwords). */
 async function signedIn(name = 'Ann') {
   const user = await createUser(env.DB, { id: uniqueId(), email: `${uniqueId()}@example.com`, name });
   const { secret } = await createSession(env.DB, { userId: user.id, provider: 'email', factors: ['password'], duration: 3600 }, 10);
-  return { user, ...client(`${cookieName()}=${encodeSessionValue({ id: user.id, secret })}`) };
+  return { user, ...browser({ cookie: `${sessionCookieName()}=${encodeSessionValue({ id: user.id, secret })}` }) };
 }
 
-const asKey = (path: string, init: RequestInit & { json?: unknown } = {}, key = rootKey()) =>
-  call(path, { ...init, key, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+const asKey = (path: string, init: CallInit = {}, key = rootKey()) => call(path, { ...init, key });
 
 async function ok(res: Response, status = 200): Promise<Json> {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${await res.text()}`);
@@ -86,7 +60,7 @@ describe('teams through the API', () => {
     expect((await ok(await owner.req(`/v1/teams/${team.$id}`))).total).toBe(1);
 
     // The invitee is not a member yet: the team does not exist for them.
-    const invitee = client();
+    const invitee = browser();
     const accepted = await invitee.req(`/v1/teams/${team.$id}/memberships/${membership.$id}/status`, {
       method: 'PATCH',
       json: { userId: params.userId, secret: params.secret },
@@ -94,7 +68,7 @@ describe('teams through the API', () => {
     const body = await ok(accepted);
     expect(body).toMatchObject({ $id: membership.$id, confirm: true, userId: membership.userId, teamName: 'Crew' });
     expect(body.joined).not.toBe('');
-    expect(accepted.headers.getSetCookie().some((l) => l.startsWith(`${cookieName()}=`))).toBe(true);
+    expect(accepted.headers.getSetCookie().some((l) => l.startsWith(`${sessionCookieName()}=`))).toBe(true);
     expect(invitee.cookie).not.toBe('');
 
     const account = await ok(await invitee.req('/v1/account'));
@@ -149,7 +123,7 @@ describe('teams through the API', () => {
   it('a guest lacks the teams scopes', async () => {
     const owner = await signedIn();
     const team = await newTeam(owner);
-    const guest = client();
+    const guest = browser();
     for (const [path, init] of [
       ['/v1/teams', {}],
       ['/v1/teams', { method: 'POST', json: { teamId: 'unique()', name: 'x' } }],
@@ -246,15 +220,15 @@ describe('teams through the API', () => {
     const { membership, params } = await inviteByEmail(owner, team.$id, `${uniqueId()}@example.com`);
     const status = (teamId: string) => `/v1/teams/${teamId}/memberships/${membership.$id}/status`;
 
-    expect(await errorOf(await client().req(status(team.$id), { method: 'PATCH', json: { userId: params.userId, secret: 'nope' } }))).toMatchObject({ status: 401, type: 'team_invalid_secret' });
-    expect(await errorOf(await client().req(status(other.$id), { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }))).toMatchObject({ status: 404, type: 'team_membership_mismatch' });
-    expect(await errorOf(await client().req(status('missing'), { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }))).toMatchObject({ status: 404, type: 'team_not_found' });
-    expect(await errorOf(await client().req(`/v1/teams/${team.$id}/memberships/missing/status`, { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }))).toMatchObject({ status: 404, type: 'membership_not_found' });
+    expect(await errorOf(await browser().req(status(team.$id), { method: 'PATCH', json: { userId: params.userId, secret: 'nope' } }))).toMatchObject({ status: 401, type: 'team_invalid_secret' });
+    expect(await errorOf(await browser().req(status(other.$id), { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }))).toMatchObject({ status: 404, type: 'team_membership_mismatch' });
+    expect(await errorOf(await browser().req(status('missing'), { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }))).toMatchObject({ status: 404, type: 'team_not_found' });
+    expect(await errorOf(await browser().req(`/v1/teams/${team.$id}/memberships/missing/status`, { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }))).toMatchObject({ status: 404, type: 'membership_not_found' });
     const intruder = await signedIn('Ivy');
     expect(await errorOf(await intruder.req(status(team.$id), { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }))).toMatchObject({ status: 401, type: 'team_invite_mismatch' });
     expect(await errorOf(await intruder.req(status(team.$id), { method: 'PATCH', json: { userId: intruder.user.id, secret: params.secret } }))).toMatchObject({ status: 401, type: 'team_invite_mismatch' });
     expect((await ok(await owner.req(`/v1/teams/${team.$id}`))).total).toBe(1);
-    expect(intruder.cookie).toContain(cookieName());
+    expect(intruder.cookie).toContain(sessionCookieName());
   });
 
   it('a signed-in invitee accepts without a new session', async () => {
@@ -289,7 +263,7 @@ describe('teams through the API', () => {
     const owner = await signedIn();
     const team = await newTeam(owner);
     const { membership, params } = await inviteByEmail(owner, team.$id, `${uniqueId()}@example.com`);
-    await ok(await client().req(`/v1/teams/${team.$id}/memberships/${membership.$id}/status`, { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }));
+    await ok(await browser().req(`/v1/teams/${team.$id}/memberships/${membership.$id}/status`, { method: 'PATCH', json: { userId: params.userId, secret: params.secret } }));
     const wanted = [
       `teams.${team.$id}.create`,
       `teams.${team.$id}.memberships.${membership.$id}.create`,

@@ -2,11 +2,12 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { authenticatedUser } from '../account/authenticate';
-import { emailParam, phoneParam, redirectParam, startSession } from '../account/respond';
+import { withQuery } from '../account/oauth2/redirects';
+import { redirectParam, startSession } from '../account/respond';
 import { makeEvent, publishEvents } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
-import { body, boolParam, query, queriesParam } from '../lib/validator';
+import { body, customIdParam, emailParam, listParams, nameParam, phoneParam, query, secretParam } from '../lib/validator';
 import { mailerFor } from '../mail/mailer';
 import { invitationMail } from '../mail/templates';
 import { requireScope } from '../middleware/principal';
@@ -27,7 +28,6 @@ type C = Context<AppEnv>;
 /** Appwrite's Key validator: what a role name may look like. */
 const roleName = (max: number) => z.string().max(max).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, `Value must be a valid key of at most ${max} chars`);
 const teamName = z.string().min(1).max(128);
-const listParams = z.object({ queries: queriesParam, search: z.string().max(256).optional(), total: boolParam.optional() });
 const prefsParam = z
   .record(z.string(), z.unknown())
   .refine((v) => !Array.isArray(v) && JSON.stringify(v).length <= 65535, 'Value must be a valid object of at most 65535 characters');
@@ -56,19 +56,11 @@ async function readableTeam(c: C, teamId: string): Promise<TeamRow> {
   return getTeam(c.env.DB, teamId);
 }
 
-function inviteLink(base: URL, params: Record<string, string>): string {
-  const url = new URL(base);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  return url.toString();
-}
-
 /** `/v1/teams`: Appwrite's Teams service, for signed-in users (their teams) and API keys (all). */
 export const teamRoutes = new Hono<AppEnv>()
-  .get('/', requireScope('teams.read'), query(listParams), async (c) => {
-    const q = c.req.valid('query');
-    const input = { queries: q.queries ?? [], search: q.search ?? '', withTotal: q.total !== false };
-    return c.json(await listTeams(c.env.DB, readableTeamIds(c.get('principal')), input));
-  })
+  .get('/', requireScope('teams.read'), query(listParams), async (c) =>
+    c.json(await listTeams(c.env.DB, readableTeamIds(c.get('principal')), c.req.valid('query'))),
+  )
   .post(
     '/',
     requireScope('teams.write'),
@@ -111,8 +103,7 @@ export const teamRoutes = new Hono<AppEnv>()
   })
   .get('/:teamId/memberships', requireScope('teams.read'), query(listParams), async (c) => {
     const team = await readableTeam(c, c.req.param('teamId'));
-    const q = c.req.valid('query');
-    const { rows, total } = await listMemberships(c.env.DB, team.id, { queries: q.queries ?? [], search: q.search ?? '', withTotal: q.total !== false });
+    const { rows, total } = await listMemberships(c.env.DB, team.id, c.req.valid('query'));
     const privacy = membershipPrivacy(c.get('principal'));
     return c.json({ total, memberships: rows.map((v) => membershipModel(v, team.name, privacy)) });
   })
@@ -123,11 +114,11 @@ export const teamRoutes = new Hono<AppEnv>()
     body(
       z.object({
         email: z.union([z.literal(''), emailParam]).optional(),
-        userId: z.string().max(36).optional(),
+        userId: customIdParam.optional(),
         phone: z.union([z.literal(''), phoneParam]).optional(),
         roles: z.array(roleName(81)).max(100),
         url: z.string().max(2048).optional(),
-        name: z.string().max(128).optional(),
+        name: nameParam.optional(),
       }),
     ),
     async (c) => {
@@ -142,7 +133,7 @@ export const teamRoutes = new Hono<AppEnv>()
       const { view, secret } = await invite(c.env.DB, { team, ...input, roles: [...new Set(input.roles)], byKey });
 
       if (secret && redirect && view.user?.email) {
-        const link = inviteLink(redirect, { membershipId: view.membership.id, userId: view.membership.userId, secret, teamId: team.id, teamName: team.name });
+        const link = withQuery(redirect.toString(), { membershipId: view.membership.id, userId: view.membership.userId, secret, teamId: team.id, teamName: team.name });
         const config = c.get('config');
         const inviter = p.kind === 'user' ? authenticatedUser(p)?.name ?? '' : '';
         await mailerFor(c.env, config).send(
@@ -178,7 +169,7 @@ export const teamRoutes = new Hono<AppEnv>()
   .patch(
     '/:teamId/memberships/:membershipId/status',
     requireScope('public'),
-    body(z.object({ userId: z.string().max(36), secret: z.string().min(1).max(256) })),
+    body(z.object({ userId: customIdParam, secret: secretParam })),
     async (c) => {
       const input = c.req.valid('json');
       const p = c.get('principal');

@@ -22,7 +22,7 @@ const Query = {
   cursorAfter: (id: string) => q('cursorAfter', undefined, [id]),
   cursorBefore: (id: string) => q('cursorBefore', undefined, [id]),
 };
-const list = (queries: string[] = [], search = '') => ({ queries, search, withTotal: true });
+const list = (queries: string[] = [], search = '') => ({ queries, search, total: true });
 
 async function typeOf(promise: Promise<unknown>): Promise<string> {
   try {

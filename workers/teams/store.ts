@@ -1,12 +1,12 @@
-import { and, count, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { memberships, teams, users } from '../db/schema';
+import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
+import { loadInKeyOrder, runSystemList, systemTarget, type SystemList, type SystemListInput } from '../lib/system-list';
 import { nowDate } from '../lib/time';
 import type { Statement, UserRow } from '../users/store';
-import { pageOrder, parseListQueries, type ListSpec } from './list-query';
 
 /**
  * Teams and memberships in D1. A team's `total` is the number of its CONFIRMED memberships; every
@@ -92,98 +92,40 @@ export async function createTeam(
   try {
     await d.batch([d.insert(teams).values(values), ...rest]);
   } catch (err) {
-    if (String((err as Error)?.message ?? err).includes('UNIQUE') || String((err as Error)?.cause ?? '').includes('UNIQUE')) {
-      throw new ApiError('team_already_exists');
-    }
+    if (uniqueViolationText(err)) throw new ApiError('team_already_exists');
     throw err;
   }
   return { team: await getTeam(db, input.id), membership };
 }
 
-const TEAM_LIST: ListSpec = {
-  attributes: {
-    $id: { column: teams.id, kind: 'string' },
-    $createdAt: { column: teams.createdAt, kind: 'datetime' },
-    $updatedAt: { column: teams.updatedAt, kind: 'datetime' },
-    $sequence: { column: teams.seq, kind: 'number' },
-    name: { column: teams.name, kind: 'string' },
-    total: { column: teams.total, kind: 'number' },
-  },
-  seq: teams.seq,
+/** Teams list: the attributes Appwrite's Teams query validator allows, plus the system ones. */
+const TEAM_LIST: SystemList = {
+  noun: 'Team',
+  target: systemTarget('teams', 'seq', {
+    name: ['name', 'text'],
+    total: ['total', 'integer'],
+  }),
+  search: 'search',
 };
 
-const MEMBERSHIP_LIST: ListSpec = {
-  attributes: {
-    $id: { column: memberships.id, kind: 'string' },
-    $createdAt: { column: memberships.createdAt, kind: 'datetime' },
-    $updatedAt: { column: memberships.updatedAt, kind: 'datetime' },
-    $sequence: { column: memberships.seq, kind: 'number' },
-    userId: { column: memberships.userId, kind: 'string' },
-    teamId: { column: memberships.teamId, kind: 'string' },
-    invited: { column: memberships.invited, kind: 'datetime' },
-    joined: { column: memberships.joined, kind: 'datetime' },
-    confirm: { column: memberships.confirm, kind: 'boolean' },
-    roles: { column: memberships.roles, kind: 'array' },
-  },
-  seq: memberships.seq,
-};
+/** Memberships as Appwrite's Memberships query validator exposes them (Teams and Users lists). */
+export const membershipTarget = systemTarget('memberships', 'seq', {
+  userId: ['user_id', 'text'],
+  teamId: ['team_id', 'text'],
+  invited: ['invited', 'datetime'],
+  joined: ['joined', 'datetime'],
+  confirm: ['confirm', 'boolean'],
+  roles: ['roles', 'text', true],
+});
 
-/** Every word of `search` must appear in one of `columns` (a plain-text stand-in for fulltext). */
-function searchCondition(search: string, columns: SQLiteColumn[]): SQL | undefined {
-  const words = search.trim().split(/\s+/).filter(Boolean).slice(0, 10);
-  if (!words.length) return undefined;
-  const pattern = (w: string) => `%${w.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-  return and(...words.map((w) => or(...columns.map((c) => sql`${c} LIKE ${pattern(w)} ESCAPE '\\'`))));
-}
-
-interface ListInput {
-  queries: string[];
-  search: string;
-  withTotal: boolean;
-}
-
-/**
- * One page of a list: filters + search + scope for the total, plus the cursor for the page.
- * `scope` restricts rows to what the caller may see and is part of the total too.
- */
-async function page<T>(
-  db: D1Database,
-  spec: ListSpec,
-  input: ListInput,
-  scope: SQL | undefined,
-  searchColumns: SQLiteColumn[],
-  cursorLookup: (id: string, columns: SQLiteColumn[]) => Promise<unknown[] | null>,
-  fetch: (where: SQL | undefined, orderBy: SQL[], limit: number, offset: number) => Promise<T[]>,
-  countRows: (where: SQL | undefined) => Promise<number>,
-) {
-  const list = parseListQueries(input.queries, spec);
-  const where = and(scope, searchCondition(input.search, searchColumns), ...list.filters);
-  const order = pageOrder(spec, list, null);
-  let cursorValues: unknown[] | null = null;
-  if (list.cursor) {
-    cursorValues = await cursorLookup(list.cursor.id, order.columns);
-    if (!cursorValues) throw new ApiError('general_cursor_not_found', `Document '${list.cursor.id}' for the 'cursor' value not found.`);
-  }
-  const withCursor = pageOrder(spec, list, cursorValues);
-  let rows = await fetch(and(where, withCursor.cursorCondition), withCursor.orderBy, list.limit, list.offset);
-  if (withCursor.reversed) rows = rows.reverse();
-  const total = input.withTotal ? await countRows(where) : 0;
-  return { rows, total };
-}
+// Appwrite's membership search text is the membership and user ids.
+const MEMBERSHIP_LIST: SystemList = { noun: 'Membership', target: membershipTarget, search: `(id || ' ' || user_id)` };
 
 /** Teams visible to the caller: `readable` ids only, or all when null (API keys). */
-export async function listTeams(db: D1Database, readable: string[] | null, input: ListInput) {
-  const d = drizzle(db);
-  const scope = readable === null ? undefined : sql`${teams.id} IN (SELECT value FROM json_each(${JSON.stringify(readable)}))`;
-  const { rows, total } = await page(
-    db, TEAM_LIST, input, scope, [teams.search],
-    async (id, columns) => {
-      const row = (await d.select(Object.fromEntries(columns.map((c, i) => [`v${i}`, c]))).from(teams).where(and(eq(teams.id, id), scope)).limit(1))[0];
-      return row ? columns.map((_, i) => (row as Record<string, unknown>)[`v${i}`]) : null;
-    },
-    (where, orderBy, limit, offset) => d.select().from(teams).where(where).orderBy(...orderBy).limit(limit).offset(offset),
-    async (where) => (await d.select({ n: count() }).from(teams).where(where))[0]?.n ?? 0,
-  );
+export async function listTeams(db: D1Database, readable: string[] | null, input: SystemListInput) {
+  const scope = readable === null ? [] : [{ sql: 'id IN (SELECT value FROM json_each(?))', params: [JSON.stringify(readable)] }];
+  const { keys, total } = await runSystemList(db, TEAM_LIST, { ...input, scope });
+  const rows = await loadInKeyOrder(keys, teams.seq, (where) => drizzle(db).select().from(teams).where(where), (r) => r.seq);
   return { total, teams: rows.map(teamModel) };
 }
 
@@ -245,20 +187,15 @@ export function membershipModel(view: MemberView, teamName: string, privacy: { u
   };
 }
 
-export async function listMemberships(db: D1Database, teamId: string, input: ListInput) {
-  const d = drizzle(db);
-  const scope = eq(memberships.teamId, teamId);
-  return page(
-    db, MEMBERSHIP_LIST, input, scope, [memberships.id, memberships.userId],
-    async (id, columns) => {
-      const row = (await d.select(Object.fromEntries(columns.map((c, i) => [`v${i}`, c]))).from(memberships).where(and(eq(memberships.id, id), scope)).limit(1))[0];
-      return row ? columns.map((_, i) => (row as Record<string, unknown>)[`v${i}`]) : null;
-    },
-    async (where, orderBy, limit, offset) =>
-      (await d.select({ membership: memberships, user: users }).from(memberships).leftJoin(users, eq(users.id, memberships.userId))
-        .where(where).orderBy(...orderBy).limit(limit).offset(offset)) as MemberView[],
-    async (where) => (await d.select({ n: count() }).from(memberships).where(where))[0]?.n ?? 0,
+export async function listMemberships(db: D1Database, teamId: string, input: SystemListInput) {
+  const { keys, total } = await runSystemList(db, MEMBERSHIP_LIST, { ...input, scope: [{ sql: 'team_id = ?', params: [teamId] }] });
+  const rows = await loadInKeyOrder(
+    keys,
+    memberships.seq,
+    async (where) => (await drizzle(db).select({ membership: memberships, user: users }).from(memberships).leftJoin(users, eq(users.id, memberships.userId)).where(where)) as MemberView[],
+    (r) => r.membership.seq,
   );
+  return { rows, total };
 }
 
 export async function findMembership(db: D1Database, membershipId: string): Promise<MemberView | null> {

@@ -2,29 +2,19 @@ import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { identities, memberships, teams, users } from '../db/schema';
 import { ApiError } from '../lib/errors';
-import { inKeyOrder, runSystemList, systemTarget, type SystemList } from './list';
+import { loadInKeyOrder, runSystemList, systemTarget, type SystemList, type SystemListInput } from '../lib/system-list';
+import { membershipModel, membershipTarget } from '../teams/store';
 import type { UserRow } from './store';
 
 /**
  * Lists of things hanging off users, as the Users API shows them: memberships of one user, and
- * identities (OAuth links) across all users.
+ * identities (OAuth links) across all users or of one (the Account API's identities list too).
  */
-type MembershipRow = typeof memberships.$inferSelect;
 type IdentityRow = typeof identities.$inferSelect;
 
 const MEMBERSHIPS: SystemList = {
   noun: 'Membership',
-  target: systemTarget('memberships', 'seq', {
-    $id: ['id', 'text'],
-    $createdAt: ['created_at', 'datetime'],
-    $updatedAt: ['updated_at', 'datetime'],
-    userId: ['user_id', 'text'],
-    teamId: ['team_id', 'text'],
-    invited: ['invited', 'datetime'],
-    joined: ['joined', 'datetime'],
-    confirm: ['confirm', 'boolean'],
-    roles: ['roles', 'text', true],
-  }),
+  target: membershipTarget,
   // Appwrite's membership search text is the membership and user ids; the team name helps too.
   search: `(id || ' ' || user_id || ' ' || team_id || ' ' || coalesce((SELECT name FROM teams WHERE teams.id = memberships.team_id), ''))`,
 };
@@ -32,9 +22,6 @@ const MEMBERSHIPS: SystemList = {
 const IDENTITIES: SystemList = {
   noun: 'Identity',
   target: systemTarget('identities', 'rowid', {
-    $id: ['id', 'text'],
-    $createdAt: ['created_at', 'datetime'],
-    $updatedAt: ['updated_at', 'datetime'],
     userId: ['user_id', 'text'],
     provider: ['provider', 'text'],
     providerUid: ['provider_uid', 'text'],
@@ -44,38 +31,16 @@ const IDENTITIES: SystemList = {
   search: `(id || ' ' || user_id || ' ' || provider || ' ' || provider_uid || ' ' || provider_email)`,
 };
 
-/** Appwrite's Membership model; the user fields come from the user the list is for. */
-export function membershipModel(row: MembershipRow, teamName: string, user: UserRow) {
-  return {
-    $id: row.id,
-    $createdAt: row.createdAt,
-    $updatedAt: row.updatedAt,
-    userId: row.userId,
-    userName: user.name,
-    userEmail: user.email ?? '',
-    userPhone: user.phone ?? '',
-    teamId: row.teamId,
-    teamName,
-    invited: row.invited,
-    joined: row.joined,
-    confirm: row.confirm,
-    mfa: user.mfa,
-    userAccessedAt: user.accessedAt ?? '',
-    roles: row.roles,
-  };
-}
-
-export async function listUserMemberships(db: D1Database, user: UserRow, input: { queries: string[]; search?: string; total: boolean }) {
-  const { keys, total } = await runSystemList(db, MEMBERSHIPS, { ...input, extra: [{ sql: 'user_id = ?', params: [user.id] }] });
-  if (!keys.length) return { total, memberships: [] };
-  const d = drizzle(db);
-  const rows = await d
-    .select({ m: memberships, teamName: teams.name })
-    .from(memberships)
-    .leftJoin(teams, eq(teams.id, memberships.teamId))
-    .where(sql`${memberships.seq} IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`);
-  const ordered = inKeyOrder(keys, rows, (r) => r.m.seq);
-  return { total, memberships: ordered.map((r) => membershipModel(r.m, r.teamName ?? '', user)) };
+export async function listUserMemberships(db: D1Database, user: UserRow, input: SystemListInput) {
+  const { keys, total } = await runSystemList(db, MEMBERSHIPS, { ...input, scope: [{ sql: 'user_id = ?', params: [user.id] }] });
+  const rows = await loadInKeyOrder(
+    keys,
+    memberships.seq,
+    (where) => drizzle(db).select({ m: memberships, teamName: teams.name }).from(memberships).leftJoin(teams, eq(teams.id, memberships.teamId)).where(where),
+    (r) => r.m.seq,
+  );
+  // The caller is an API key, so `userAccessedAt` is shown.
+  return { total, memberships: rows.map((r) => membershipModel({ membership: r.m, user }, r.teamName ?? '', { userAccessedAt: true })) };
 }
 
 export function identityModel(row: IdentityRow) {
@@ -93,14 +58,17 @@ export function identityModel(row: IdentityRow) {
   };
 }
 
-export async function listIdentities(db: D1Database, input: { queries: string[]; search?: string; total: boolean }) {
-  const { keys, total } = await runSystemList(db, IDENTITIES, input);
-  if (!keys.length) return { total, identities: [] };
-  const rows = await drizzle(db)
-    .select({ i: identities, k: sql<number>`${identities}.rowid` })
-    .from(identities)
-    .where(sql`${identities}.rowid IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`);
-  return { total, identities: inKeyOrder(keys, rows, (r) => r.k).map((r) => identityModel(r.i)) };
+/** Identities across all users, or of one user (the Account API's own list). */
+export async function listIdentities(db: D1Database, input: SystemListInput, userId?: string) {
+  const scope = userId === undefined ? [] : [{ sql: 'user_id = ?', params: [userId] }];
+  const { keys, total } = await runSystemList(db, IDENTITIES, { ...input, scope });
+  const rows = await loadInKeyOrder(
+    keys,
+    sql`${identities}.rowid`,
+    (where) => drizzle(db).select({ i: identities, k: sql<number>`${identities}.rowid` }).from(identities).where(where),
+    (r) => r.k,
+  );
+  return { total, identities: rows.map((r) => identityModel(r.i)) };
 }
 
 export async function deleteIdentity(db: D1Database, id: string): Promise<IdentityRow> {
@@ -113,9 +81,6 @@ export async function deleteIdentity(db: D1Database, id: string): Promise<Identi
 export const USERS: SystemList = {
   noun: 'User',
   target: systemTarget('users', 'seq', {
-    $id: ['id', 'text'],
-    $createdAt: ['created_at', 'datetime'],
-    $updatedAt: ['updated_at', 'datetime'],
     name: ['name', 'text'],
     email: ['email', 'text'],
     phone: ['phone', 'text'],
@@ -130,10 +95,8 @@ export const USERS: SystemList = {
   search: 'search',
 };
 
-export async function listUsers(db: D1Database, input: { queries: string[]; search?: string; total: boolean }) {
+export async function listUsers(db: D1Database, input: SystemListInput) {
   const { keys, total } = await runSystemList(db, USERS, input);
-  if (!keys.length) return { total, rows: [] as UserRow[] };
-  // One JSON parameter, not one per key: D1 binds at most 100 parameters per statement.
-  const rows = await drizzle(db).select().from(users).where(sql`${users.seq} IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`);
-  return { total, rows: inKeyOrder(keys, rows, (r) => r.seq) };
+  const rows = await loadInKeyOrder(keys, users.seq, (where) => drizzle(db).select().from(users).where(where), (r) => r.seq);
+  return { total, rows };
 }

@@ -4,17 +4,17 @@ import { eq, and, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { identities } from '../db/schema';
+import { randomSecret } from '../lib/crypto';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
-import { parseListQueries } from '../lib/list-queries';
 import { assertPasswordPolicy, hashPassword } from '../lib/password';
 import type { ImportedHash } from '../lib/password/imported';
 import { SHA_VERSIONS } from '../lib/password/imported';
 import { nowDate } from '../lib/time';
-import { body, boolParam, intParam, query, queriesParam } from '../lib/validator';
-import { clientIp } from '../middleware/rate-limit';
+import { body, boolParam, customIdParam, emailParam, intParam, listParams, nameParam, phoneParam, query } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
 import { encodeSessionValue } from '../account/cookies';
+import { requestMeta } from '../account/respond';
 import { JWT_DEFAULT_DURATION, signJwt } from '../account/jwt';
 import { listLogs, logModel } from '../account/logs';
 import { createSession, deleteSession, deleteSessions, findLiveSession, listSessions, sessionModel } from '../account/sessions';
@@ -31,18 +31,13 @@ import { createUser, deleteUser, getUser, updateUser, userModel, type NewUser, t
  */
 type C = Context<AppEnv>;
 
-const emailParam = z.string().max(320).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Value must be a valid email address');
-const phoneParam = z.string().regex(/^\+[1-9]\d{6,14}$/, "Phone number must start with a '+' can have a maximum of fifteen digits.");
-const nameParam = z.string().max(128);
 /** Appwrite's Password validator for an already-hashed import: 8..256 characters. */
 const hashParam = z.string().min(8).max(256);
 /** Appwrite's label rule: alphanumeric, 1..36 characters, at most 1000 labels. */
 const labelsParam = z.array(z.string().regex(/^[A-Za-z0-9]{1,36}$/, 'Labels must be 1-36 alphanumeric characters')).max(1000);
-const listParams = query(z.object({ queries: queriesParam, search: z.string().max(256).optional(), total: boolParam.optional() }));
 
 const full = (row: UserRow) => userModel(row, { secrets: true });
 const visible = (row: UserRow) => userModel(row);
-const meta = (c: C) => ({ ip: clientIp(c), userAgent: c.req.header('User-Agent') ?? 'UNKNOWN' });
 
 function emitUser(c: C, name: string, row: UserRow) {
   publishAfter(c.executionCtx, c.env, [userEvent(`users.${row.id}.${name}`, row.id, visible(row))]);
@@ -90,9 +85,8 @@ function importRoute(algorithm: ImportedHash, extra: z.ZodRawShape = {}) {
 const scryptCost = intParam.pipe(z.number().int().min(1).max(2 ** 30));
 
 export const usersRoutes = new Hono<AppEnv>()
-  .get('/', requireScope('users.read'), listParams, async (c) => {
-    const q = c.req.valid('query');
-    const { total, rows } = await listUsers(c.env.DB, { queries: q.queries ?? [], search: q.search, total: q.total !== false });
+  .get('/', requireScope('users.read'), query(listParams), async (c) => {
+    const { total, rows } = await listUsers(c.env.DB, c.req.valid('query'));
     return c.json({ total, users: rows.map(full) });
   })
   .post(
@@ -146,9 +140,8 @@ export const usersRoutes = new Hono<AppEnv>()
       passwordSignerKey: z.string().min(1).max(128),
     }),
   )
-  .get('/identities', requireScope('users.read'), listParams, async (c) => {
-    const q = c.req.valid('query');
-    return c.json(await listIdentities(c.env.DB, { queries: q.queries ?? [], search: q.search, total: q.total !== false }));
+  .get('/identities', requireScope('users.read'), query(listParams), async (c) => {
+    return c.json(await listIdentities(c.env.DB, c.req.valid('query')));
   })
   .delete('/identities/:identityId', requireScope('users.write'), async (c) => {
     const row = await deleteIdentity(c.env.DB, c.req.param('identityId'));
@@ -226,7 +219,7 @@ export const usersRoutes = new Hono<AppEnv>()
     const config = c.get('config');
     const { row, secret } = await createSession(
       c.env.DB,
-      { userId: user.id, provider: 'server', factors: ['server'], duration: config.sessionDuration, ...meta(c) },
+      { userId: user.id, provider: 'server', factors: ['server'], duration: config.sessionDuration, ...requestMeta(c) },
       config.sessionLimit,
     );
     publishAfter(c.executionCtx, c.env, [userEvent(`users.${user.id}.sessions.${row.id}.create`, user.id, sessionModel(row, { current: false }))]);
@@ -265,13 +258,12 @@ export const usersRoutes = new Hono<AppEnv>()
       const user = await getUser(c.env.DB, c.req.param('userId'));
       const input = c.req.valid('json');
       const length = input.length ?? 6;
-      const hex = Array.from(crypto.getRandomValues(new Uint8Array(Math.ceil(length / 2))), (b) => b.toString(16).padStart(2, '0')).join('');
       const { row, secret, statement } = await tokenStatement(c.env.DB, {
         userId: user.id,
         type: 'generic',
-        secret: hex.slice(0, length),
+        secret: randomSecret(Math.ceil(length / 2)).slice(0, length),
         expire: input.expire ?? 900,
-        ...meta(c),
+        ...requestMeta(c),
       });
       await statement;
       publishAfter(c.executionCtx, c.env, [userEvent(`users.${user.id}.tokens.${row.id}.create`, user.id, tokenModel(row))]);
@@ -283,7 +275,7 @@ export const usersRoutes = new Hono<AppEnv>()
     requireScope('users.write'),
     body(
       z
-        .object({ sessionId: z.string().max(36).optional(), duration: intParam.pipe(z.number().min(0).max(3600)).optional() })
+        .object({ sessionId: customIdParam.optional(), duration: intParam.pipe(z.number().min(0).max(3600)).optional() })
         .optional()
         .default({}),
     ),
@@ -299,15 +291,12 @@ export const usersRoutes = new Hono<AppEnv>()
       return c.json({ jwt }, 201);
     },
   )
-  .get('/:userId/logs', requireScope('users.read'), query(z.object({ queries: queriesParam, total: boolParam.optional() })), async (c) => {
+  .get('/:userId/logs', requireScope('users.read'), query(listParams), async (c) => {
     const user = await getUser(c.env.DB, c.req.param('userId'));
-    const q = c.req.valid('query');
-    const { limit, offset } = parseListQueries(q.queries ?? []);
-    const { total, rows } = await listLogs(c.env.DB, user.id, limit, offset, q.total !== false);
+    const { total, rows } = await listLogs(c.env.DB, user.id, c.req.valid('query'));
     return c.json({ total, logs: rows.map((r) => logModel(r, user)) });
   })
-  .get('/:userId/memberships', requireScope('users.read'), listParams, async (c) => {
+  .get('/:userId/memberships', requireScope('users.read'), query(listParams), async (c) => {
     const user = await getUser(c.env.DB, c.req.param('userId'));
-    const q = c.req.valid('query');
-    return c.json(await listUserMemberships(c.env.DB, user, { queries: q.queries ?? [], search: q.search, total: q.total !== false }));
+    return c.json(await listUserMemberships(c.env.DB, user, c.req.valid('query')));
   });

@@ -220,8 +220,14 @@ describe('logs, memberships and identities', () => {
     const body = (await res.json()) as { total: number; logs: { event: string; userId: string; userEmail: string }[] };
     expect(body.total).toBeGreaterThanOrEqual(1);
     expect(body.logs[0]).toMatchObject({ event: 'session.create', userId: user.$id, userEmail: user.email });
-    const limited = await call(`/v1/users/${user.$id}/logs?queries[0]=${encodeURIComponent(json({ method: 'limit', values: [0] }))}`, { key: rootKey() });
-    expect(((await limited.json()) as { logs: unknown[] }).logs).toEqual([]);
+    const logsWith = (query: unknown) => call(`/v1/users/${user.$id}/logs?queries[0]=${encodeURIComponent(json(query))}`, { key: rootKey() });
+    const limited = (await (await logsWith({ method: 'limit', values: [1] })).json()) as { total: number; logs: unknown[] };
+    expect(limited.logs).toHaveLength(1);
+    expect(limited.total).toBe(body.total);
+    // Appwrite's logs page by limit and offset only; a limit must be at least 1.
+    for (const refused of [{ method: 'limit', values: [0] }, { method: 'equal', attribute: 'event', values: ['x'] }, { method: 'cursorAfter', values: ['x'] }]) {
+      expect(await errorOf(await logsWith(refused))).toMatchObject({ status: 400, type: 'general_query_invalid' });
+    }
   });
 
   it("lists the user's memberships from the memberships table", async () => {

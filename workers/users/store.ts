@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { drizzle } from 'drizzle-orm/d1';
 import { identities, memberships, mfaAuthenticators, mfaChallenges, mfaRecoveryCodes, sessions, teams, tokens, users } from '../db/schema';
+import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { nowDate } from '../lib/time';
 import type { RoleSubject } from '../lib/principal';
@@ -66,8 +67,8 @@ export function newUserRow(input: NewUser): UserRow {
 
 /** D1 reports a UNIQUE violation as text naming the column; map it to Appwrite's error. */
 export function uniqueViolation(err: unknown): ApiError | null {
-  const text = String((err as Error)?.message ?? err) + String((err as { cause?: unknown })?.cause ?? '');
-  if (!text.includes('UNIQUE')) return null;
+  const text = uniqueViolationText(err);
+  if (!text) return null;
   if (text.includes('users.email')) return new ApiError('user_email_already_exists');
   if (text.includes('users.phone')) return new ApiError('user_phone_already_exists');
   return new ApiError('user_already_exists');

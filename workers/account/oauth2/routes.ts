@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { z } from 'zod';
 import { sessions } from '../../db/schema';
 import type { AppEnv } from '../../env';
+import { uniqueViolationText } from '../../lib/d1';
 import { ApiError } from '../../lib/errors';
 import { randomSecret } from '../../lib/crypto';
 import { toAppwriteDate } from '../../lib/time';
@@ -231,8 +232,7 @@ async function commit(db: D1Database, statements: Statement[]) {
 
 /** Two sign-ins racing for the same email or provider account: the loser is told it exists. */
 function uniqueRace(err: unknown): unknown {
-  const text = String((err as Error)?.message ?? err) + String((err as { cause?: unknown })?.cause ?? '');
-  return text.includes('UNIQUE') ? SignInFailure.of('user_already_exists') : err;
+  return uniqueViolationText(err) ? SignInFailure.of('user_already_exists') : err;
 }
 
 async function callback(c: C) {

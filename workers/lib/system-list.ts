@@ -1,0 +1,129 @@
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { ApiError } from './errors';
+import {
+  assertCursorRow, compileQueries, countSql, cursorRowSql, escapeLike, finishPage, listSql, parseQueries, quoteIdent,
+  type FieldKind, type QueryField, type QueryTarget, type SqlFragment,
+} from './query';
+
+/**
+ * Appwrite list queries over a system table (users, identities, teams, memberships, keys), through
+ * the shared query compiler (lib/query). System tables have no FTS index, so the `search`
+ * parameter matches its search text with LIKE, one condition per word, any word sufficing
+ * (Appwrite's full-text search is an OR of words too); the `search` query method is not available
+ * on them.
+ */
+export interface SystemList {
+  target: QueryTarget;
+  /** SQL expression the `search` parameter matches (trusted). */
+  search?: string;
+  /** Appwrite's noun for the cursor error ("User 'x' for the 'cursor' value not found."). */
+  noun: string;
+}
+
+/** What a list route hands its store: the `queries`, `search` and `total` parameters. */
+export interface SystemListInput {
+  queries: string[];
+  search?: string;
+  total: boolean;
+}
+
+/**
+ * A QueryTarget for a system table from the attributes Appwrite lets clients query
+ * (`attribute → [column, kind, array?]`). Every system table has NOT NULL `id`, `created_at` and
+ * `updated_at`, so `$id`, `$createdAt`, `$updatedAt` and `$sequence` are added as never null.
+ */
+export function systemTarget(table: string, seqColumn: string, fields: Record<string, [string, FieldKind, boolean?]>): QueryTarget {
+  const out: Record<string, QueryField> = {
+    $id: { column: 'id', kind: 'text', array: false, notNull: true },
+    $createdAt: { column: 'created_at', kind: 'datetime', array: false, notNull: true },
+    $updatedAt: { column: 'updated_at', kind: 'datetime', array: false, notNull: true },
+    $sequence: { column: seqColumn, kind: 'integer', array: false, notNull: true },
+  };
+  for (const [attribute, [column, kind, array]] of Object.entries(fields)) out[attribute] = { column, kind, array: array ?? false };
+  return { table, fields: out, idColumn: 'id', seqColumn };
+}
+
+/** `search` words as substrings of `expression`, any word matching; null when there are no words. */
+export function searchFragment(expression: string, text: string): SqlFragment | null {
+  const words = text.split(/\s+/).filter(Boolean).slice(0, 20);
+  if (!words.length) return null;
+  return {
+    sql: words.map(() => `${expression} LIKE ? ESCAPE '\\'`).join(' OR '),
+    params: words.map((w) => `%${escapeLike(w)}%`),
+  };
+}
+
+function and(parts: SqlFragment[]): SqlFragment | undefined {
+  if (!parts.length) return undefined;
+  return { sql: parts.map((p) => `(${p.sql})`).join(' AND '), params: parts.flatMap((p) => p.params) };
+}
+
+/**
+ * Runs one page: the sequence keys of its rows in order (callers load the rows through drizzle,
+ * which maps columns to models) and Appwrite's `total` (capped at 5000) when asked. `scope` holds
+ * fixed conditions over bare column names (`user_id = ?`, the teams a user may read); the cursor
+ * row must meet them too, so a cursor outside the caller's view is as unknown as a missing one.
+ */
+export async function runSystemList(
+  db: D1Database,
+  list: SystemList,
+  input: SystemListInput & { scope?: SqlFragment[] },
+): Promise<{ keys: number[]; total: number }> {
+  const compiled = compileQueries(input.queries, list.target);
+  if (compiled.select) throw new ApiError('general_query_invalid', 'Invalid query: select is not supported on this list');
+
+  const scope = and(input.scope ?? []);
+  const cursor = cursorRowSql(list.target, compiled);
+  if (cursor) {
+    const inScope = scope ? `${cursor.sql} AND ${scope.sql}` : cursor.sql;
+    const row = await db.prepare(inScope).bind(...cursor.params, ...(scope?.params ?? [])).first<Record<string, unknown>>();
+    assertCursorRow(row, compiled, { noun: list.noun, items: 'documents', column: 'attribute' });
+  }
+
+  const extras = [...(input.scope ?? [])];
+  if (input.search && list.search) {
+    const found = searchFragment(list.search, input.search);
+    if (found) extras.push(found);
+  }
+  const extra = and(extras);
+  const page = listSql(list.target, compiled, { columns: `${quoteIdent(list.target.seqColumn)} AS k`, extra });
+  const { results } = await db.prepare(page.sql).bind(...page.params).all<{ k: number }>();
+  const keys = finishPage(results, compiled).map((r) => r.k);
+
+  let total = 0;
+  if (input.total) {
+    const count = countSql(list.target, compiled, { extra });
+    total = (await db.prepare(count.sql).bind(...count.params).first<{ total: number }>())?.total ?? 0;
+  }
+  return { keys, total };
+}
+
+/**
+ * The page's rows, loaded through `load(where)` by their keys in `column` and put back in page
+ * order. The keys travel as one JSON parameter: D1 binds at most 100 parameters per statement.
+ */
+export async function loadInKeyOrder<T>(
+  keys: number[],
+  column: SQLWrapper,
+  load: (where: SQL) => Promise<T[]>,
+  keyOf: (row: T) => number,
+): Promise<T[]> {
+  if (!keys.length) return [];
+  const rows = await load(sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`);
+  const byKey = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => byKey.get(k)).filter((r): r is T => r !== undefined);
+}
+
+const NOTHING_TO_FILTER: QueryTarget = { table: '', fields: {}, idColumn: '', seqColumn: '' };
+
+/**
+ * Lists Appwrite pages by `limit` and `offset` only (logs): the shared parser's limits and
+ * messages, and any filter, order, cursor or select is `general_query_invalid`.
+ */
+export function pageOnly(queries: string[]): { limit: number; offset: number } {
+  const parsed = parseQueries(queries, NOTHING_TO_FILTER);
+  if (parsed.orders.length || parsed.cursor || parsed.select) {
+    throw new ApiError('general_query_invalid', 'Invalid query: only limit and offset are supported on this list');
+  }
+  return { limit: parsed.limit, offset: parsed.offset };
+}
