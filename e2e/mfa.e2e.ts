@@ -1,25 +1,12 @@
-import { AppwriteException, AuthenticationFactor, AuthenticatorType, ID } from 'appwrite';
-import { Client as ServerClient, Users } from 'node-appwrite';
-import { describe, expect, inject, it } from 'vitest';
+import { AuthenticationFactor, AuthenticatorType, ID } from 'appwrite';
+import { Users } from 'node-appwrite';
+import { describe, expect, it } from 'vitest';
+import { ledge, refusal, serverClient } from './support/ledge';
 import { codeIn, latestMail } from './support/outbox';
 import { secretFromUri, totpCode } from './support/totp';
 import { uniqueEmail, webUser } from './support/web-client';
 
-const endpoint = inject('endpoint');
-const projectId = inject('projectId');
-const rootKey = inject('rootKey');
-const ledge = { endpoint, projectId, rootKey };
-const users = new Users(new ServerClient().setEndpoint(endpoint).setProject(projectId).setKey(rootKey));
-
-async function refusal(promise: Promise<unknown>): Promise<AppwriteException> {
-  try {
-    await promise;
-  } catch (err) {
-    expect((err as Error).name).toBe('AppwriteException');
-    return err as AppwriteException;
-  }
-  throw new Error('expected the call to be refused');
-}
+const users = new Users(serverClient());
 
 /** A new browser that signs in with email and password (first step only when MFA is on). */
 async function signIn(email: string, password: string) {

@@ -5,7 +5,6 @@ import { makeEvent, publishEvents } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import type { UserPrincipal } from '../lib/principal';
 import { clientIp } from '../middleware/rate-limit';
-import { isAllowedOrigin } from '../middleware/cors';
 import { mailerFor, type MailMessage } from '../mail/mailer';
 import { getUser, updateUserStatement, userModel, type Statement, type UserPatch, type UserRow } from '../users/store';
 import { authenticatedUser } from './authenticate';
@@ -117,23 +116,4 @@ export function mailer(c: C) {
 
 export async function sendMail(c: C, message: MailMessage) {
   await mailer(c).send(message);
-}
-
-/**
- * A redirect URL for mails (recovery, verification, magic URL): it must point at a registered
- * platform, like Appwrite's Redirect validator, so a mail can't send users to an attacker's page.
- */
-export function redirectParam(c: C, param: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ApiError('general_argument_invalid', `Invalid \`${param}\` param: URL must be a valid absolute URL.`);
-  }
-  const config = c.get('config');
-  if (!isAllowedOrigin(url.origin, config)) {
-    const hosts = ['localhost', ...config.allowedOrigins].join(', ');
-    throw new ApiError('general_argument_invalid', `Invalid \`${param}\` param: URL host must be one of: ${hosts}`);
-  }
-  return url;
 }

@@ -9,13 +9,14 @@ import { resolveId } from '../lib/ids';
 import { assertPasswordPolicy, hashPassword } from '../lib/password';
 import { nowDate } from '../lib/time';
 import { body, boolParam, customIdParam, emailParam, secretParam } from '../lib/validator';
+import { redirectParam } from '../middleware/cors';
 import { requireScope } from '../middleware/principal';
 import { clientIp, rateLimit } from '../middleware/rate-limit';
 import { magicUrlMail, otpMail, recoveryMail, verificationMail } from '../mail/templates';
 import { createUser, findUser, findUserByEmail, updateUser, userModel, type UserRow } from '../users/store';
 import { logStatement } from './logs';
 import { withQuery } from './oauth2/redirects';
-import { bodyField, currentUser, emit, isKeyCaller, redirectParam, requestMeta, sendMail } from './respond';
+import { bodyField, currentUser, emit, isKeyCaller, requestMeta, sendMail } from './respond';
 import { deleteSessionsStatement } from './sessions';
 import { consumeToken, createToken, securityPhrase, tokenModel, type TokenRow } from './tokens';
 
@@ -55,7 +56,7 @@ const magicUrlLimits = perEmailAndIp('/account/tokens/magic-url', 60);
 
 async function magicUrlToken(c: C, input: { userId: string; email: string; url?: string; phrase?: boolean }) {
   const config = c.get('config');
-  const target = input.url ? redirectParam(c, 'url', input.url) : new URL('/auth/magic-url', c.req.url);
+  const target = input.url ? redirectParam('url', input.url, config) : new URL('/auth/magic-url', c.req.url);
   const user = await passwordlessUser(c, input.userId, input.email.toLowerCase());
   const phrase = input.phrase ? securityPhrase() : '';
   const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'magic-url', phrase, ...requestMeta(c) });
@@ -90,7 +91,7 @@ export const tokenRoutes = new Hono<AppEnv>()
     ...perEmailAndIp('/account/recovery', 10),
     async (c) => {
       const input = c.req.valid('json');
-      const target = redirectParam(c, 'url', input.url);
+      const target = redirectParam('url', input.url, c.get('config'));
       const user = await findUserByEmail(c.env.DB, input.email);
       if (!user) throw new ApiError('user_not_found');
       if (!user.status) throw new ApiError('user_blocked');
@@ -133,7 +134,7 @@ const verificationCreate = [
 
 async function createVerification(c: C, url: string) {
   const { user } = await currentUser(c);
-  const target = redirectParam(c, 'url', url);
+  const target = redirectParam('url', url, c.get('config'));
   if (!user.email) throw new ApiError('user_email_not_found');
   if (user.emailVerification) throw new ApiError('user_email_already_verified');
   const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'verification', ...requestMeta(c) });

@@ -1,104 +1,101 @@
 /**
- * Appwrite queries over schema lists (databases, tables, columns, indexes). These lists are small
- * — a project has few databases, a table at most 95 columns — so they are filtered, ordered and
- * paged in memory over the response models, with the same query syntax as row lists.
+ * The schema lists (databases, tables, columns, indexes) as Appwrite queries them: SQL over the
+ * metadata tables through the shared system-list adapter, with the attributes Appwrite's
+ * `Databases`, `Tables`/`Collections`, `Columns`/`Attributes` and `Indexes` query validators
+ * allow (plus `$id`, `$createdAt`, `$updatedAt`, `$sequence`). Tables, columns and indexes are
+ * listed from a CTE scoped to their parent, so a cursor id is looked up in that parent only;
+ * columns and indexes also show their model's values (wire type, status) to the filters.
  */
-import { ApiError } from '../lib/errors';
+import { runSystemList, systemTarget, type SystemList, type SystemListInput } from '../lib/system-list';
+import type { FieldKind } from '../lib/query';
+import type { Flavor } from './flavor';
+import { WIRE_TYPES } from './schema-models';
+import {
+  columnsBySeq, databasesBySeq, getDatabase, indexesBySeq, loadTable, tablesBySeq,
+} from './schema-store';
 
-type Item = Record<string, unknown>;
-
-interface Query {
-  method: string;
-  attribute?: string;
-  values?: unknown[];
-}
-
-const FILTERS: Record<string, (field: unknown, values: unknown[]) => boolean> = {
-  equal: (f, v) => v.some((x) => x === f),
-  notEqual: (f, v) => v.every((x) => x !== f),
-  lessThan: (f, v) => f !== null && (f as number) < (v[0] as number),
-  lessThanEqual: (f, v) => f !== null && (f as number) <= (v[0] as number),
-  greaterThan: (f, v) => f !== null && (f as number) > (v[0] as number),
-  greaterThanEqual: (f, v) => f !== null && (f as number) >= (v[0] as number),
-  isNull: (f) => f === null || f === undefined,
-  isNotNull: (f) => f !== null && f !== undefined,
-  startsWith: (f, v) => typeof f === 'string' && f.startsWith(String(v[0])),
-  endsWith: (f, v) => typeof f === 'string' && f.endsWith(String(v[0])),
-  contains: (f, v) => (Array.isArray(f) ? v.some((x) => f.includes(x)) : typeof f === 'string' && v.some((x) => f.includes(String(x)))),
-  between: (f, v) => f !== null && (f as number) >= (v[0] as number) && (f as number) <= (v[1] as number),
+const DATABASES: SystemList = {
+  noun: 'Database',
+  target: systemTarget('databases', 'seq', { name: ['name', 'text'] }),
+  search: 'search',
 };
 
-function parse(text: string): Query {
-  let q: Query;
-  try {
-    q = JSON.parse(text) as Query;
-  } catch {
-    throw new ApiError('general_query_invalid', `Invalid query: ${text.slice(0, 100)}`);
-  }
-  if (!q || typeof q.method !== 'string') throw new ApiError('general_query_invalid', `Invalid query: ${text.slice(0, 100)}`);
-  return q;
+function tableList(flavor: Flavor): SystemList {
+  return {
+    noun: flavor === 'tablesdb' ? 'Table' : 'Collection',
+    target: systemTarget('table_list', 'seq', {
+      name: ['name', 'text'],
+      enabled: ['enabled', 'boolean'],
+      [flavor === 'tablesdb' ? 'rowSecurity' : 'documentSecurity']: ['row_security', 'boolean'],
+    }),
+    search: 'search',
+    source: 'SELECT * FROM tables WHERE database_id = ?',
+  };
 }
 
-/**
- * `fields` are the attributes a query may name (Appwrite's per-list allow-list); `idField` is
- * what cursors point at (`$id`, or `key` for columns and indexes); `search` matches any of
- * `searchFields` case-insensitively.
- */
-export function applyListQueries<T extends Item>(
-  items: T[],
-  queries: string[],
-  options: { fields: string[]; idField: string; search?: string; searchFields?: string[] },
-): { total: number; items: T[] } {
-  let list = items;
-  let limit = 25;
-  let offset = 0;
-  let order: { field: string; desc: boolean } | null = null;
-  let cursor: { id: string; before: boolean } | null = null;
-  const checkField = (attr: unknown) => {
-    if (typeof attr !== 'string' || !options.fields.includes(attr)) {
-      throw new ApiError('general_query_invalid', `Invalid query: Attribute not found in schema: ${String(attr)}`);
-    }
-    return attr;
+/** Stored column type → the `type` its model shows (`float` is `double`, `email` a `string`, …). */
+const wireTypeSql = `CASE type ${Object.entries(WIRE_TYPES)
+  .filter(([stored, wire]) => stored !== wire.type)
+  .map(([stored, wire]) => `WHEN '${stored}' THEN '${wire.type}'`)
+  .join(' ')} ELSE type END`;
+
+/** Null-order words: TablesDB says rows and column, the legacy API documents and attribute. */
+const wording = (flavor: Flavor) => (flavor === 'tablesdb' ? { items: 'rows', column: 'column' } : { items: 'documents', column: 'attribute' });
+
+/** What columns and indexes share: a key (their cursor id too), a type, and Appwrite's status and error. */
+const KEYED: Record<string, [string, FieldKind]> = {
+  key: ['key', 'text'], type: ['type', 'text'], status: ['status', 'text'], error: ['error', 'text'],
+};
+
+function columnList(flavor: Flavor): SystemList {
+  return {
+    noun: flavor === 'tablesdb' ? 'Column' : 'Attribute',
+    wording: wording(flavor),
+    target: systemTarget('column_list', 'seq', {
+      ...KEYED, size: ['size', 'integer'], required: ['required', 'boolean'], array: ['array', 'boolean'],
+    }),
+    source: `SELECT seq, "key" AS id, "key", ${wireTypeSql} AS type, size, required, "array", 'available' AS status, '' AS error, created_at, updated_at FROM columns WHERE table_seq = ?`,
   };
-  for (const q of queries.map(parse)) {
-    const values = Array.isArray(q.values) ? q.values : [];
-    if (q.method === 'limit' || q.method === 'offset') {
-      const n = values[0];
-      if (!Number.isInteger(n) || (n as number) < 0 || (q.method === 'limit' && (n as number) > 5000)) {
-        throw new ApiError('general_query_invalid', `Invalid query: ${q.method} must be a non-negative integer`);
-      }
-      if (q.method === 'limit') limit = n as number;
-      else offset = n as number;
-    } else if (q.method === 'orderAsc' || q.method === 'orderDesc') {
-      order = { field: checkField(q.attribute), desc: q.method === 'orderDesc' };
-    } else if (q.method === 'cursorAfter' || q.method === 'cursorBefore') {
-      cursor = { id: String(values[0]), before: q.method === 'cursorBefore' };
-    } else if (FILTERS[q.method]) {
-      const field = checkField(q.attribute);
-      const test = FILTERS[q.method];
-      list = list.filter((item) => test(item[field], values));
-    } else {
-      throw new ApiError('general_query_invalid', `Invalid query: Query method not valid: ${q.method}`);
-    }
-  }
-  if (options.search) {
-    const needle = options.search.toLowerCase();
-    list = list.filter((item) => (options.searchFields ?? [options.idField]).some((f) => String(item[f] ?? '').toLowerCase().includes(needle)));
-  }
-  if (order) {
-    const { field, desc } = order;
-    list = [...list].sort((a, b) => {
-      const x = a[field] as string | number;
-      const y = b[field] as string | number;
-      return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
-    });
-  }
-  const total = list.length;
-  if (cursor) {
-    const at = list.findIndex((item) => item[options.idField] === cursor!.id);
-    if (at < 0) throw new ApiError('general_cursor_not_found');
-    list = cursor.before ? list.slice(Math.max(0, at - limit), at).slice(offset) : list.slice(at + 1).slice(offset, offset + limit);
-    return { total, items: list };
-  }
-  return { total, items: list.slice(offset, offset + limit) };
+}
+
+function indexList(flavor: Flavor): SystemList {
+  const members: [string, FieldKind, boolean] = ['columns', 'text', true];
+  return {
+    noun: 'Index',
+    wording: wording(flavor),
+    // Appwrite's validator says `attributes` in both APIs; the TablesDB model field is `columns`.
+    target: systemTarget('index_list', 'seq', { ...KEYED, attributes: members, ...(flavor === 'tablesdb' ? { columns: members } : {}) }),
+    source: `SELECT seq, "key" AS id, "key", type, 'available' AS status, '' AS error, columns, created_at, updated_at FROM indexes WHERE table_seq = ?`,
+  };
+}
+
+const LISTS = {
+  tablesdb: { tables: tableList('tablesdb'), columns: columnList('tablesdb'), indexes: indexList('tablesdb') },
+  legacy: { tables: tableList('legacy'), columns: columnList('legacy'), indexes: indexList('legacy') },
+};
+
+export async function queryDatabases(db: D1Database, input: SystemListInput) {
+  const { keys, total } = await runSystemList(db, DATABASES, input);
+  return { total, databases: await databasesBySeq(db, keys) };
+}
+
+/** Unknown database → `database_not_found`. */
+export async function queryTables(db: D1Database, flavor: Flavor, databaseId: string, input: SystemListInput) {
+  await getDatabase(db, databaseId);
+  const { keys, total } = await runSystemList(db, LISTS[flavor].tables, { ...input, sourceParams: [databaseId] });
+  return { total, tables: await tablesBySeq(db, keys) };
+}
+
+/** Unknown database or table → the flavor's not-found error. Columns have no `search` (as in Appwrite). */
+export async function queryColumns(db: D1Database, flavor: Flavor, databaseId: string, tableId: string, input: SystemListInput) {
+  const table = await loadTable(db, databaseId, tableId, flavor);
+  const { keys, total } = await runSystemList(db, LISTS[flavor].columns, { ...input, sourceParams: [table.seq] });
+  return { total, columns: await columnsBySeq(db, keys) };
+}
+
+/** Unknown database or table → the flavor's not-found error. Indexes have no `search` (as in Appwrite). */
+export async function queryIndexes(db: D1Database, flavor: Flavor, databaseId: string, tableId: string, input: SystemListInput) {
+  const table = await loadTable(db, databaseId, tableId, flavor);
+  const { keys, total } = await runSystemList(db, LISTS[flavor].indexes, { ...input, sourceParams: [table.seq] });
+  return { total, indexes: await indexesBySeq(db, keys) };
 }

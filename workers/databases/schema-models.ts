@@ -14,7 +14,7 @@ export function databaseModel(d: DatabaseDef) {
 }
 
 /** Appwrite's internal type and format for each column type (email/enum/ip/url are formatted strings). */
-const WIRE: Record<ColumnDef['type'], { type: string; format?: string }> = {
+export const WIRE_TYPES: Record<ColumnDef['type'], { type: string; format?: string }> = {
   string: { type: 'string' }, varchar: { type: 'varchar' }, text: { type: 'text' },
   mediumtext: { type: 'mediumtext' }, longtext: { type: 'longtext' },
   integer: { type: 'integer' }, bigint: { type: 'bigint' }, float: { type: 'double' }, boolean: { type: 'boolean' },
@@ -24,7 +24,7 @@ const WIRE: Record<ColumnDef['type'], { type: string; format?: string }> = {
 };
 
 export function columnModel(c: ColumnDef) {
-  const wire = WIRE[c.type];
+  const wire = WIRE_TYPES[c.type];
   const base = {
     key: c.key,
     type: wire.type,

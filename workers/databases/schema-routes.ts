@@ -19,9 +19,9 @@ import { flavoredError, type Flavor } from './flavor';
 import { createIndex, deleteIndex, findIndex } from './index-store';
 import { inlineSchema, parseInlineColumns, parseInlineIndexes } from './inline-schema';
 import { columnModel, databaseModel, indexModel, tableModel } from './schema-models';
-import { applyListQueries } from './schema-list';
+import { queryColumns, queryDatabases, queryIndexes, queryTables } from './schema-list';
 import {
-  createDatabase, createTable, deleteDatabase, deleteTable, getDatabase, listDatabases, listTables, loadTable,
+  createDatabase, createTable, deleteDatabase, deleteTable, getDatabase, loadTable,
   updateDatabase, updateTable,
 } from './schema-store';
 import type { ColumnType } from './types';
@@ -106,12 +106,8 @@ export function schemaRoutes(flavor: Flavor) {
   return new Hono<AppEnv>()
     // ---- databases ----
     .get('/', requireAnyScope('databases.read'), listQuery, async (c) => {
-      const q = c.req.valid('query');
-      const all = (await listDatabases(c.env.DB)).map(databaseModel);
-      const { total, items } = applyListQueries(all, q.queries, {
-        fields: ['$id', 'name', 'enabled', 'type', '$createdAt', '$updatedAt'], idField: '$id', search: q.search, searchFields: ['$id', 'name'],
-      });
-      return c.json({ total: q.total ? total : 0, databases: items });
+      const { total, databases } = await queryDatabases(c.env.DB, c.req.valid('query'));
+      return c.json({ total, databases: databases.map(databaseModel) });
     })
     .post('/', requireAnyScope('databases.write'), async (c) => {
       const input = await readBody(c, z.object({ databaseId: z.string(), name: z.string().min(1).max(128), enabled: z.boolean().optional() }));
@@ -136,12 +132,8 @@ export function schemaRoutes(flavor: Flavor) {
     })
     // ---- tables / collections ----
     .get(`/:databaseId/${T}`, scope.tablesRead, listQuery, async (c) => {
-      const q = c.req.valid('query');
-      const all = (await listTables(c.env.DB, c.req.param('databaseId'))).map((t) => tableModel(t, flavor));
-      const { total, items } = applyListQueries(all, q.queries, {
-        fields: ['$id', 'name', 'enabled', securityParam, '$createdAt', '$updatedAt'], idField: '$id', search: q.search, searchFields: ['$id', 'name'],
-      });
-      return jsonBig({ total: q.total ? total : 0, [T]: items });
+      const { total, tables: page } = await queryTables(c.env.DB, flavor, c.req.param('databaseId'), c.req.valid('query'));
+      return jsonBig({ total, [T]: page.map((t) => tableModel(t, flavor)) });
     })
     .post(`/:databaseId/${T}`, scope.tablesWrite, async (c) => {
       const input = await readBody(c, tableInput);
@@ -182,13 +174,9 @@ export function schemaRoutes(flavor: Flavor) {
     })
     // ---- columns / attributes ----
     .get(`/:databaseId/${T}/:tableId/${C}`, scope.columnsRead, listQuery, async (c) => {
-      const q = c.req.valid('query');
       const { db, t } = params(c);
-      const all = (await loadTable(c.env.DB, db, t, flavor)).columns.map(columnModel);
-      const { total, items } = applyListQueries(all, q.queries, {
-        fields: ['key', 'type', 'size', 'required', 'array', 'status', 'error'], idField: 'key',
-      });
-      return jsonBig({ total: q.total ? total : 0, [C]: items });
+      const { total, columns } = await queryColumns(c.env.DB, flavor, db, t, c.req.valid('query'));
+      return jsonBig({ total, [C]: columns.map(columnModel) });
     })
     .post(`/:databaseId/${T}/:tableId/${C}/:type`, scope.columnsWrite, async (c) => {
       const type = columnType(c);
@@ -222,13 +210,9 @@ export function schemaRoutes(flavor: Flavor) {
     })
     // ---- indexes ----
     .get(`/:databaseId/${T}/:tableId/indexes`, scope.indexesRead, listQuery, async (c) => {
-      const q = c.req.valid('query');
       const { db, t } = params(c);
-      const all = (await loadTable(c.env.DB, db, t, flavor)).indexes.map((i) => indexModel(i, flavor));
-      const { total, items } = applyListQueries(all, q.queries, {
-        fields: ['key', 'type', 'status', 'error', columnsParam], idField: 'key',
-      });
-      return c.json({ total: q.total ? total : 0, indexes: items });
+      const { total, indexes } = await queryIndexes(c.env.DB, flavor, db, t, c.req.valid('query'));
+      return c.json({ total, indexes: indexes.map((i) => indexModel(i, flavor)) });
     })
     .post(`/:databaseId/${T}/:tableId/indexes`, scope.indexesWrite, async (c) => {
       const input = await readBody(c, indexInput);

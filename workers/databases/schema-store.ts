@@ -3,12 +3,14 @@
  * real SQLite objects behind them. Every write that belongs together (metadata row + DDL) is one
  * `db.batch`, so a failed step leaves nothing behind. Nothing is cached across requests.
  *
- * Read side (used by the row store and the query compiler): `loadTable`, `getDatabase`.
+ * Read side (used by the row store and the query compiler): `loadTable`, `getDatabase`; list pages
+ * (schema-list.ts) load their rows with the `…BySeq` loaders.
  * Column and index writes live in column-store.ts and index-store.ts.
  */
 import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { formatPermissions, parsePermissions, type Permission } from '../lib/permissions';
+import { inKeyOrder } from '../lib/system-list';
 import { nowDate } from '../lib/time';
 import { parseJsonBig, stringifyJsonBig, toIntValue } from './big-json';
 import { flavoredError, type Flavor } from './flavor';
@@ -145,11 +147,6 @@ export async function getDatabase(db: D1Database, databaseId: string): Promise<D
   const row = await db.prepare('SELECT * FROM databases WHERE id = ?').bind(databaseId).first<DatabaseRow>();
   if (!row) throw new ApiError('database_not_found', undefined, databaseId);
   return toDatabaseDef(row);
-}
-
-export async function listDatabases(db: D1Database): Promise<DatabaseDef[]> {
-  const { results } = await db.prepare('SELECT * FROM databases ORDER BY seq').all<DatabaseRow>();
-  return results.map(toDatabaseDef);
 }
 
 export async function createDatabase(
@@ -297,6 +294,41 @@ export async function deleteTable(db: D1Database, flavor: Flavor, databaseId: st
 /** Bumps the table's `updated_at`, as a column or index change does in Appwrite. */
 export function touchTable(db: D1Database, tableSeq: number, now: string): D1PreparedStatement {
   return db.prepare('UPDATE tables SET updated_at = ? WHERE seq = ?').bind(now, tableSeq);
+}
+
+// ---- list pages: metadata rows by internal sequence, in the order given -----------------------
+
+const IN_SEQS = 'IN (SELECT value FROM json_each(?))';
+
+async function rowsBySeq<R extends { seq: number }>(db: D1Database, table: 'databases' | 'columns' | 'indexes', seqs: number[]): Promise<R[]> {
+  if (!seqs.length) return [];
+  const { results } = await db.prepare(`SELECT * FROM ${table} WHERE seq ${IN_SEQS}`).bind(JSON.stringify(seqs)).all<R>();
+  return inKeyOrder(seqs, results, (r) => r.seq);
+}
+
+export async function databasesBySeq(db: D1Database, seqs: number[]): Promise<DatabaseDef[]> {
+  return (await rowsBySeq<DatabaseRow>(db, 'databases', seqs)).map(toDatabaseDef);
+}
+
+export async function columnsBySeq(db: D1Database, seqs: number[]): Promise<ColumnDef[]> {
+  return (await rowsBySeq<ColumnRow>(db, 'columns', seqs)).map(toColumnDef);
+}
+
+export async function indexesBySeq(db: D1Database, seqs: number[]): Promise<IndexDef[]> {
+  return (await rowsBySeq<IndexRow>(db, 'indexes', seqs)).map(toIndexDef);
+}
+
+/** Tables with their columns and indexes. */
+export async function tablesBySeq(db: D1Database, seqs: number[]): Promise<TableDef[]> {
+  if (!seqs.length) return [];
+  const list = JSON.stringify(seqs);
+  const [tables, columns, indexes] = await db.batch([
+    db.prepare(`SELECT * FROM tables WHERE seq ${IN_SEQS}`).bind(list),
+    db.prepare(`SELECT * FROM columns WHERE table_seq ${IN_SEQS} ORDER BY seq`).bind(list),
+    db.prepare(`SELECT * FROM indexes WHERE table_seq ${IN_SEQS} ORDER BY seq`).bind(list),
+  ]);
+  const defs = (tables.results as TableRow[]).map((t) => toTableDef(t, columns.results as ColumnRow[], indexes.results as IndexRow[]));
+  return inKeyOrder(seqs, defs, (t) => t.seq);
 }
 
 export type { Permission };

@@ -2,15 +2,15 @@ import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { ApiError } from './errors';
 import {
   assertCursorRow, compileQueries, countSql, cursorRowSql, escapeLike, finishPage, listSql, parseQueries, quoteIdent,
-  type FieldKind, type QueryField, type QueryTarget, type SqlFragment,
+  type CursorWording, type FieldKind, type QueryField, type QueryTarget, type SqlFragment,
 } from './query';
 
 /**
- * Appwrite list queries over a system table (users, identities, teams, memberships, keys), through
- * the shared query compiler (lib/query). System tables have no FTS index, so the `search`
- * parameter matches its search text with LIKE, one condition per word, any word sufficing
- * (Appwrite's full-text search is an OR of words too); the `search` query method is not available
- * on them.
+ * Appwrite list queries over a system table (users, identities, teams, memberships, keys, the
+ * databases metadata), through the shared query compiler (lib/query). System tables have no FTS
+ * index, so the `search` parameter matches its search text with LIKE, one condition per word,
+ * any word sufficing (Appwrite's full-text search is an OR of words too); the `search` query
+ * method is not available on them.
  */
 export interface SystemList {
   target: QueryTarget;
@@ -18,6 +18,15 @@ export interface SystemList {
   search?: string;
   /** Appwrite's noun for the cursor error ("User 'x' for the 'cursor' value not found."). */
   noun: string;
+  /** Words of the null-order error (default: documents, attribute). */
+  wording?: Omit<CursorWording, 'noun'>;
+  /**
+   * A SELECT (trusted, `?` bound from the input's `sourceParams`) that defines `target.table` for
+   * each statement, as a CTE: for lists whose attributes are computed, or scoped by a key that is
+   * not unique on its own (a table id within its database), where the cursor must be looked up
+   * in the scope too.
+   */
+  source?: string;
 }
 
 /** What a list route hands its store: the `queries`, `search` and `total` parameters. */
@@ -67,17 +76,22 @@ function and(parts: SqlFragment[]): SqlFragment | undefined {
 export async function runSystemList(
   db: D1Database,
   list: SystemList,
-  input: SystemListInput & { scope?: SqlFragment[] },
+  input: SystemListInput & { scope?: SqlFragment[]; sourceParams?: unknown[] },
 ): Promise<{ keys: number[]; total: number }> {
   const compiled = compileQueries(input.queries, list.target);
   if (compiled.select) throw new ApiError('general_query_invalid', 'Invalid query: select is not supported on this list');
 
+  const source: SqlFragment = list.source
+    ? { sql: `WITH ${quoteIdent(list.target.table)} AS (${list.source}) `, params: input.sourceParams ?? [] }
+    : { sql: '', params: [] };
+  const prepare = (q: SqlFragment) => db.prepare(source.sql + q.sql).bind(...source.params, ...q.params);
+
   const scope = and(input.scope ?? []);
   const cursor = cursorRowSql(list.target, compiled);
   if (cursor) {
-    const inScope = scope ? `${cursor.sql} AND ${scope.sql}` : cursor.sql;
-    const row = await db.prepare(inScope).bind(...cursor.params, ...(scope?.params ?? [])).first<Record<string, unknown>>();
-    assertCursorRow(row, compiled, { noun: list.noun, items: 'documents', column: 'attribute' });
+    const inScope = scope ? { sql: `${cursor.sql} AND ${scope.sql}`, params: [...cursor.params, ...scope.params] } : cursor;
+    const row = await prepare(inScope).first<Record<string, unknown>>();
+    assertCursorRow(row, compiled, { noun: list.noun, ...(list.wording ?? { items: 'documents', column: 'attribute' }) });
   }
 
   const extras = [...(input.scope ?? [])];
@@ -87,14 +101,11 @@ export async function runSystemList(
   }
   const extra = and(extras);
   const page = listSql(list.target, compiled, { columns: `${quoteIdent(list.target.seqColumn)} AS k`, extra });
-  const { results } = await db.prepare(page.sql).bind(...page.params).all<{ k: number }>();
+  const { results } = await prepare(page).all<{ k: number }>();
   const keys = finishPage(results, compiled).map((r) => r.k);
 
   let total = 0;
-  if (input.total) {
-    const count = countSql(list.target, compiled, { extra });
-    total = (await db.prepare(count.sql).bind(...count.params).first<{ total: number }>())?.total ?? 0;
-  }
+  if (input.total) total = (await prepare(countSql(list.target, compiled, { extra })).first<{ total: number }>())?.total ?? 0;
   return { keys, total };
 }
 
@@ -109,7 +120,11 @@ export async function loadInKeyOrder<T>(
   keyOf: (row: T) => number,
 ): Promise<T[]> {
   if (!keys.length) return [];
-  const rows = await load(sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`);
+  return inKeyOrder(keys, await load(sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`), keyOf);
+}
+
+/** `rows` put in the order of `keys`; keys without a row (deleted meanwhile) are skipped. */
+export function inKeyOrder<T>(keys: number[], rows: T[], keyOf: (row: T) => number): T[] {
   const byKey = new Map(rows.map((r) => [keyOf(r), r]));
   return keys.map((k) => byKey.get(k)).filter((r): r is T => r !== undefined);
 }

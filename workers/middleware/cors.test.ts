@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { call, errorOf, rootKey } from '../../test/helpers';
-import { isAllowedOrigin } from './cors';
+import { isAllowedOrigin, isAllowedRedirect, redirectParam } from './cors';
 import type { Config } from '../lib/config';
 
 const config = (allowedOrigins: string[], allowLocalhostOrigins = false) =>
-  ({ allowedOrigins, allowLocalhostOrigins }) as Config;
+  ({ allowedOrigins, allowLocalhostOrigins, projectId: 'MyApp' }) as Config;
 
 describe('isAllowedOrigin', () => {
   it('matches hostnames, wildcard hostnames and whole origins', () => {
@@ -24,6 +24,49 @@ describe('isAllowedOrigin', () => {
     expect(isAllowedOrigin('http://localhost:3000', config([], true))).toBe(true);
     expect(isAllowedOrigin('http://127.0.0.1:5173', config([], true))).toBe(true);
     expect(isAllowedOrigin('http://localhost:3000', config([], false))).toBe(false);
+  });
+});
+
+describe('isAllowedRedirect: the one redirect rule (mail links and OAuth2)', () => {
+  const c = config(['app.example.com', '*.example.org', 'http://app.test:5173'], true);
+  // [url, allowed for mail links, allowed for OAuth2 (native callback on)]
+  const table: [string, boolean, boolean][] = [
+    ['https://app.example.com/reset?x=1', true, true],
+    ['http://app.test:5173/verify', true, true],
+    ['https://deep.a.example.org/', true, true],
+    ['http://localhost:3000/cb', true, true],
+    ['appwrite-callback-myapp://', false, true],
+    ['appwrite-callback-MyApp://auth', false, true],
+    ['appwrite-callback-other://', false, false],
+    ['https://evil.test/steal', false, false],
+    ['http://app.test:5174/', false, false],
+    ['https://app.example.com.evil.test/', false, false],
+    ['https://app.example.com@evil.test/', false, false],
+    ['https://user:pw@app.example.com/', false, false],
+    ['https://user@app.example.com/', false, false],
+    ['http://localhost:5173@evil.test/', false, false],
+    ['javascript:alert(1)', false, false],
+    ['JavaScript://app.example.com/%0aalert(1)', false, false],
+    ['data:text/html,<script>alert(1)</script>', false, false],
+    ['file:///etc/passwd', false, false],
+    ['ftp://app.example.com/', false, false],
+    ['//app.example.com/', false, false],
+    ['/relative/path', false, false],
+    ['not a url', false, false],
+    ['', false, false],
+  ];
+  it.each(table)('%s → mail %s, OAuth2 %s', (url, mail, oauth2) => {
+    expect(isAllowedRedirect(url, c)).toBe(mail);
+    expect(isAllowedRedirect(url, c, { nativeCallback: true })).toBe(oauth2);
+  });
+
+  it('refuses with Appwrite\'s 400 naming the host to register', () => {
+    expect(redirectParam('url', 'https://app.example.com/x', c).pathname).toBe('/x');
+    expect(() => redirectParam('url', 'https://evil.test/steal', c)).toThrow(expect.objectContaining({
+      type: 'general_argument_invalid',
+      message: 'Invalid `url` param: Invalid URI. Register your new client (evil.test) as a new Web platform on your project console dashboard',
+    }));
+    expect(() => redirectParam('success', 'nope', c)).toThrow('Invalid `success` param: Invalid URI.');
   });
 });
 

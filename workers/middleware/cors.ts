@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import type { Config } from '../lib/config';
+import { ApiError } from '../lib/errors';
 
 /** Request headers the SDKs send (Appwrite's app/config/cors.php), matched case-insensitively. */
 const ALLOW_HEADERS = [
@@ -43,6 +44,45 @@ export function isAllowedOrigin(origin: string, config: Config): boolean {
     }
   }
   return false;
+}
+
+/** `{ nativeCallback: true }` lets native apps' `appwrite-callback-<project>://` through (OAuth2 only). */
+export interface RedirectRule {
+  nativeCallback?: boolean;
+}
+
+/**
+ * Appwrite's Redirect validator, the one rule for every URL a browser or a mail link is sent to
+ * (magic URL, recovery, verification, team invites, OAuth2 success/failure): http(s) on a
+ * registered web platform, or the native apps' callback scheme where the rule allows it. Never
+ * credentials (`https://user@app.test/`): a URL that reads as one host to a person but carries
+ * more than an origin is refused. Anything else is an open redirect that can hand an attacker a
+ * login secret.
+ */
+export function isAllowedRedirect(value: string, config: Config, rule: RedirectRule = {}): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  if (url.protocol === 'http:' || url.protocol === 'https:') return isAllowedOrigin(url.origin, config);
+  // URL lowercases the scheme.
+  return rule.nativeCallback === true && url.protocol === `appwrite-callback-${config.projectId.toLowerCase()}:`;
+}
+
+/** The redirect parameter `param`, or Appwrite's 400 naming the host to register as a platform. */
+export function redirectParam(param: string, value: string, config: Config, rule: RedirectRule = {}): URL {
+  if (isAllowedRedirect(value, config, rule)) return new URL(value);
+  let reason = 'Invalid URI.';
+  try {
+    const host = new URL(value).host;
+    reason = `Invalid URI. Register your new client ${host ? `(${host}) ` : ''}as a new Web platform on your project console dashboard`;
+  } catch {
+    // not a URL at all
+  }
+  throw new ApiError('general_argument_invalid', `Invalid \`${param}\` param: ${reason}`);
 }
 
 /**

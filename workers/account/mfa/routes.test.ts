@@ -1,35 +1,12 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, errorOf, rootKey } from '../../../test/helpers';
+import { browser, freshIp, type Browser } from '../../../test/browser';
+import { call, errorOf, rootKey, type CallInit } from '../../../test/helpers';
 import { uniqueId } from '../../lib/ids';
 import { totpAt } from './totp';
 
-let ipCounter = 1;
-const freshIp = () => `10.6.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
-
-/** A browser-ish client that keeps the session cookie it is given. */
-function browser(ip = freshIp()) {
-  let cookie = '';
-  return {
-    async req(path: string, init: RequestInit & { json?: unknown } = {}) {
-      const headers = new Headers(init.headers);
-      headers.set('CF-Connecting-IP', ip);
-      if (cookie) headers.set('Cookie', cookie);
-      const res = await call(path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
-      for (const line of res.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const [name, ...rest] = pair.split('=');
-        if (name === `a_session_${env.PROJECT_ID}`) cookie = rest.join('=') ? `${name}=${rest.join('=')}` : '';
-      }
-      return res;
-    },
-  };
-}
-
-type Browser = ReturnType<typeof browser>;
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
-const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
-  call(path, { ...init, key: rootKey(), body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+const admin = (path: string, init: CallInit = {}) => call(path, { ...init, key: rootKey() });
 
 async function signUp() {
   const b = browser();

@@ -1,34 +1,9 @@
 import { ApiError, type ErrorType } from '../../lib/errors';
 import type { Config } from '../../lib/config';
-import { isAllowedOrigin } from '../../middleware/cors';
+import { isAllowedRedirect, redirectParam, type RedirectRule } from '../../middleware/cors';
 
-/**
- * Where a sign-in may send the browser back to: a registered web platform (ALLOWED_ORIGINS, and
- * localhost when allowed) or the native apps' `appwrite-callback-<project>://` scheme, as
- * Appwrite's Redirect validator. Anything else would be an open redirect that, in token mode,
- * hands the attacker a login secret.
- */
-export function isAllowedRedirect(value: string, config: Config): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password) return false;
-  if (url.protocol === 'http:' || url.protocol === 'https:') return isAllowedOrigin(url.origin, config);
-  return url.protocol === `appwrite-callback-${config.projectId}:`;
-}
-
-function describe(value: string): string {
-  try {
-    const url = new URL(value);
-    const host = url.host ? `(${url.host}) ` : '';
-    return `Invalid URI. Register your new client ${host}as a new Web platform on your project console dashboard`;
-  } catch {
-    return 'Invalid URI.';
-  }
-}
+/** A sign-in may also return to a native app through `appwrite-callback-<project>://`. */
+export const SIGN_IN: RedirectRule = { nativeCallback: true };
 
 /**
  * The `success`/`failure` parameter of the start routes. Absent, it falls back to the page that
@@ -37,7 +12,7 @@ function describe(value: string): string {
  */
 export function redirectTarget(param: 'success' | 'failure', value: string | undefined, referer: string | undefined, config: Config): string {
   if (value) {
-    if (!isAllowedRedirect(value, config)) throw new ApiError('general_argument_invalid', `Invalid \`${param}\` param: ${describe(value)}`);
+    redirectParam(param, value, config, SIGN_IN);
     return value;
   }
   let origin = '';

@@ -10,6 +10,7 @@ import { ApiError } from '../../lib/errors';
 import { randomSecret } from '../../lib/crypto';
 import { toAppwriteDate } from '../../lib/time';
 import { query } from '../../lib/validator';
+import { isAllowedRedirect } from '../../middleware/cors';
 import { requireScope } from '../../middleware/principal';
 import { clientIp, rateLimit } from '../../middleware/rate-limit';
 import type { Statement } from '../../users/store';
@@ -20,7 +21,7 @@ import { sessionModel, sessionStatements } from '../sessions';
 import { tokenStatement } from '../tokens';
 import { ProviderResponseError } from './oidc';
 import { resolveProvider, type OAuth2Provider, type ProviderProfile } from './providers';
-import { SignInFailure, failureUrl, isAllowedRedirect, redirectTarget, withQuery } from './redirects';
+import { SIGN_IN, SignInFailure, failureUrl, redirectTarget, withQuery } from './redirects';
 import { planSignIn, type ProviderCredentials } from './signin';
 import { bindingCookie, bindingFrom, browserBinding, consumeState, createState, isBound, type OAuth2StateRow } from './state';
 
@@ -242,8 +243,8 @@ async function callback(c: C) {
   // Nothing about an unverified state is trusted, least of all a URL to send the browser to.
   if (!state) throw new ApiError('general_bad_request', 'Invalid or expired OAuth2 state. Start the sign-in again from the app.');
   // Platforms may have changed since the sign-in started.
-  if (!isAllowedRedirect(state.success, config)) throw new ApiError('project_invalid_success_url');
-  if (!isAllowedRedirect(state.failure, config)) throw new ApiError('project_invalid_failure_url');
+  if (!isAllowedRedirect(state.success, config, SIGN_IN)) throw new ApiError('project_invalid_success_url');
+  if (!isAllowedRedirect(state.failure, config, SIGN_IN)) throw new ApiError('project_invalid_failure_url');
   try {
     return await finish(c, state);
   } catch (err) {
