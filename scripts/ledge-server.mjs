@@ -43,7 +43,7 @@ function migrationStatements() {
  * @param {{ vars?: Record<string,string>, secrets?: Record<string,string>, port?: number, script?: string, outboundService?: any, extraWorkers?: object[] }} [options]
  *   extraWorkers: more Miniflare workers in the same instance (same workerd), each reached through
  *   its own `routes`; the benchmarks' bare baseline Worker runs this way, beside Ledge's bindings.
- * @returns {Promise<{ endpoint: string, url: URL, projectId: string, rootKey: string, mf: Miniflare, dispose: () => Promise<void> }>}
+ * @returns {Promise<{ endpoint: string, url: URL, projectId: string, rootKey: string, mf: Miniflare, persist: string, dispose: () => Promise<void> }>}
  */
 export async function startLedge(options = {}) {
   const script = options.script ?? buildBundle();
@@ -83,6 +83,7 @@ export async function startLedge(options = {}) {
     projectId,
     rootKey: secrets.ROOT_API_KEY,
     mf,
+    persist,
     dispose: () => mf.dispose(),
   };
 }
