@@ -5,7 +5,7 @@
  * user may read (some seeded rows are unreadable to them), and a fast-check property sends random
  * query lists through the endpoint (the compiler-level property test runs 10,000+ on its own).
  */
-import { AppwriteException, Databases, ID, Permission, Query, Role, TablesDB } from 'appwrite';
+import { AppwriteException, Databases, ID, Permission, Query, Role, TablesDB, type Models } from 'appwrite';
 import fc from 'fast-check';
 import { TablesDB as ServerTablesDB, TablesDBIndexType, Users } from 'node-appwrite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,9 @@ import { TEST_TABLE } from '../workers/lib/query/testing/fixture';
 import { runOracle, type OracleRow } from '../workers/lib/query/testing/oracle';
 import { ledge, refusal, serverClient } from './support/ledge';
 import { uniqueEmail, webUser } from './support/web-client';
+
+/** The columns of the `posts` table (and its legacy twin) these tests write. */
+type Post = { text: string; likes: number; tags: string[] };
 
 const target = queryTargetFor(TEST_TABLE);
 
@@ -76,13 +79,13 @@ describe('CRUD through the web SDK', () => {
     const theirs = await bob.as(() => bob.tablesDB.listRows(t));
     expect(theirs.rows.map((x) => x.$id)).not.toContain(created.$id);
     expect((await refusal(bob.as(() => bob.tablesDB.getRow(r)))).type).toBe('row_not_found');
-    expect((await refusal(bob.as(() => bob.tablesDB.updateRow({ ...r, data: { text: 'mine now' } })))).type).toBe('user_unauthorized');
+    expect((await refusal(bob.as(() => bob.tablesDB.updateRow<Models.Row & Post>({ ...r, data: { text: 'mine now' } })))).type).toBe('user_unauthorized');
     expect((await refusal(bob.as(() => bob.tablesDB.deleteRow(r)))).type).toBe('user_unauthorized');
-    expect((await refusal(bob.as(() => bob.tablesDB.createRow({ ...t, rowId: ID.unique(), data: { text: 'x' }, permissions: [Permission.read(Role.user(alice.id))] })))).type)
+    expect((await refusal(bob.as(() => bob.tablesDB.createRow<Models.Row & Post>({ ...t, rowId: ID.unique(), data: { text: 'x' } as Post, permissions: [Permission.read(Role.user(alice.id))] })))).type)
       .toBe('user_unauthorized');
 
     expect(await alice.as(() => alice.tablesDB.updateRow({ ...r, data: { text: 'edited' } }))).toMatchObject({ text: 'edited', tags: ['a', 'b'] });
-    expect((await refusal(alice.as(() => alice.tablesDB.updateRow({ ...r, data: { likes: 'many' } })))).type).toBe('row_invalid_structure');
+    expect((await refusal(alice.as(() => alice.tablesDB.updateRow<Models.Row & Post>({ ...r, data: { likes: 'many' as unknown as number } })))).type).toBe('row_invalid_structure');
     const upserted = await alice.as(() => alice.tablesDB.upsertRow({ ...t, rowId: 'alice-upsert', data: { text: 'up' } }));
     expect(upserted).toMatchObject({ $id: 'alice-upsert', text: 'up', likes: 0 });
     expect(await alice.as(() => alice.tablesDB.upsertRow({ ...t, rowId: 'alice-upsert', data: { likes: 2 } }))).toMatchObject({ text: 'up', likes: 2 });
@@ -110,7 +113,7 @@ describe('CRUD through the web SDK', () => {
     expect(await alice.as(() => alice.databases.incrementDocumentAttribute({ ...d, attribute: 'likes', value: 1, max: 4 }))).toMatchObject({ likes: 4 });
     const over = await refusal(alice.as(() => alice.databases.incrementDocumentAttribute({ ...d, attribute: 'likes', value: 1, max: 4 })));
     expect([over.code, over.type]).toEqual([400, 'attribute_limit_exceeded']);
-    expect((await refusal(alice.as(() => alice.databases.createDocument({ ...c, documentId: ID.unique(), data: { text: 'x', nope: 1 } })))).type).toBe('document_invalid_structure');
+    expect((await refusal(alice.as(() => alice.databases.createDocument<Models.Document & Post>({ ...c, documentId: ID.unique(), data: { text: 'x', nope: 1 } as unknown as Post })))).type).toBe('document_invalid_structure');
     expect((await refusal(bob.as(() => bob.databases.getDocument(d)))).type).toBe('document_not_found');
     await alice.as(() => alice.databases.deleteDocument(d));
     expect((await refusal(alice.as(() => alice.databases.getDocument(d)))).type).toBe('document_not_found');
@@ -133,7 +136,7 @@ describe('queries through both APIs, held to the oracle', () => {
     const created = await new ServerTablesDB(serverClient()).createRows({ databaseId, tableId: 'things', rows: payload });
     expect(created.total).toBe(sample.length);
     const seqOf = new Map(created.rows.map((row) => [row.$id, Number(row.$sequence)]));
-    rows = payload.map((p) => ({ ...p, $sequence: seqOf.get(p.$id as string) }) as OracleRow);
+    rows = payload.map((p) => ({ ...p, $sequence: seqOf.get((p as unknown as OracleRow).$id as string) }) as unknown as OracleRow);
     visible = rows.filter((_, i) => i % 5 !== 0);
   });
 
