@@ -9,6 +9,7 @@ import type { Principal } from '../lib/principal';
 import { readScope } from './row-permissions';
 import type { RowApi } from './row-values';
 import { decodeRow, rowSelectSql, type StoredRow } from './rows-store';
+import type { ReadPlan } from './table-cache';
 import type { TableDef } from './types';
 
 /** Appwrite counts `total` up to this many rows (APP_LIMIT_COUNT). */
@@ -37,42 +38,55 @@ export interface RowPage {
   select: string[] | null;
 }
 
-/** Rejects a cursor that does not name a row the caller can read, before the page runs. */
-async function checkReadableCursor(db: D1Database, table: TableDef, compiled: CompiledQuery, extra: SqlFragment | undefined, api: RowApi) {
+/** The lookup of the cursor row as the caller may read it, or null without a cursor. */
+function readableCursorStatement(db: D1Database, table: TableDef, compiled: CompiledQuery, extra: SqlFragment | undefined): D1PreparedStatement | null {
   const cursor = cursorRowSql(queryTargetFor(table), compiled);
-  if (!cursor) return;
+  if (!cursor) return null;
   const sql = extra ? `${cursor.sql} AND ${extra.sql}` : cursor.sql;
-  const row = await db
-    .prepare(sql)
-    .bind(...bindable([...cursor.params, ...(extra?.params ?? [])]))
-    .first<Record<string, unknown>>();
-  assertCursorRow(row, compiled, wording(api));
+  return db.prepare(sql).bind(...bindable([...cursor.params, ...(extra?.params ?? [])]));
 }
 
-export async function listRows(
+/** Rejects a cursor that does not name a row the caller can read, before the page runs. */
+async function checkReadableCursor(db: D1Database, table: TableDef, compiled: CompiledQuery, extra: SqlFragment | undefined, api: RowApi) {
+  const statement = readableCursorStatement(db, table, compiled, extra);
+  if (!statement) return;
+  assertCursorRow(await statement.first<Record<string, unknown>>(), compiled, wording(api));
+}
+
+/**
+ * One page (and its `total`) as one batch: the cursor lookup, the page and the count run together;
+ * an unreadable cursor is refused from the batch's own result, before the page is used.
+ */
+export function listPlan(
   db: D1Database,
   principal: Principal,
   table: TableDef,
   api: RowApi,
   queries: readonly string[],
   includeTotal: boolean,
-): Promise<RowPage> {
+): ReadPlan<RowPage> {
   const target = queryTargetFor(table);
   const compiled = compileQueries(queries, target);
   const scope = readScope(principal, table, `${table.sqlName}._seq`);
   const extra: SqlFragment | undefined = scope.all ? undefined : { sql: scope.sql, params: scope.params };
-  await checkReadableCursor(db, table, compiled, extra, api);
+  const cursor = readableCursorStatement(db, table, compiled, extra);
   const page = listSql(target, compiled, { columns: rowSelectSql(table), extra });
-  const statements = [db.prepare(page.sql).bind(...bindable(page.params))];
+  const statements = [...(cursor ? [cursor] : []), db.prepare(page.sql).bind(...bindable(page.params))];
   if (includeTotal) {
     const count = countSql(target, compiled, { extra, max: COUNT_LIMIT });
     statements.push(db.prepare(count.sql).bind(...bindable(count.params)));
   }
-  const [rows, counted] = await db.batch<Record<string, unknown>>(statements);
   return {
-    total: includeTotal ? Number(counted.results[0]?.total ?? 0) : 0,
-    rows: finishPage(rows.results, compiled).map((r) => decodeRow(table, r)),
-    select: compiled.select,
+    statements,
+    finish: (results) => {
+      if (cursor) assertCursorRow(results.shift()!.results[0] ?? null, compiled, wording(api));
+      const [rows, counted] = results;
+      return {
+        total: includeTotal ? Number(counted.results[0]?.total ?? 0) : 0,
+        rows: finishPage(rows.results, compiled).map((r) => decodeRow(table, r)),
+        select: compiled.select,
+      };
+    },
   };
 }
 

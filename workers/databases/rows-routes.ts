@@ -16,9 +16,9 @@ import { jsonBig, readBody } from './big-json';
 import { rowEvent, type RowAction } from './row-events';
 import { DOCUMENTS_API, TABLES_API, type RowApi } from './row-values';
 import { bulkCreateRows, bulkDeleteRows, bulkUpdateRows, bulkUpsertRows } from './rows-bulk';
-import { listRows, selectionOf } from './rows-list';
-import { createRow, deleteRow, getRow, rowModel, stepColumn, updateRow, upsertRow, type StoredRow } from './rows-store';
-import { getDatabase, loadTable } from './schema-store';
+import { listPlan, selectionOf } from './rows-list';
+import { createRow, deleteRow, findRowPlan, getRowPlan, rowModel, stepColumn, steppableColumn, updateRow, upsertRow, type StoredRow } from './rows-store';
+import { loadFresh, readWithTable, writeWithTable, type ReadPlan, type TableRef } from './table-cache';
 import type { TableDef } from './types';
 
 const dataParam = z.record(z.string(), z.unknown());
@@ -26,20 +26,37 @@ const permissionsParam = z.array(z.string()).max(100).nullish();
 const transactionParam = z.string().nullish();
 const numberParam = z.preprocess((v) => (typeof v === 'bigint' ? Number(v) : v), z.number());
 
-/**
- * The table a request names, as the caller may see it: a disabled database or table is not found
- * for anyone but API keys, as in Appwrite.
- */
+function tableRef(c: Context<AppEnv>, api: RowApi): TableRef {
+  return { databaseId: c.req.param('databaseId')!, tableId: c.req.param('tableId')!, flavor: api.flavor };
+}
+
+/** A disabled database or table is not found for anyone but API keys, as in Appwrite. */
+function visibilityGate(api: RowApi, principal: Principal) {
+  return (table: TableDef, databaseEnabled: boolean) => {
+    if (principal.kind === 'key') return;
+    if (!databaseEnabled) throw new ApiError('database_not_found', undefined, table.databaseId);
+    if (!table.enabled) throw new ApiError(api.errors.parentNotFound, undefined, table.id);
+  };
+}
+
+/** The table a bulk write names, loaded fresh: a write's checks must not rest on a cached definition. */
 async function tableFor(c: Context<AppEnv>, api: RowApi, principal: Principal): Promise<TableDef> {
-  const databaseId = c.req.param('databaseId')!;
-  const tableId = c.req.param('tableId')!;
-  const table = await loadTable(c.env.DB, databaseId, tableId, api.flavor);
-  if (principal.kind !== 'key') {
-    const database = await getDatabase(c.env.DB, databaseId);
-    if (!database.enabled) throw new ApiError('database_not_found', undefined, databaseId);
-    if (!table.enabled) throw new ApiError(api.errors.parentNotFound, undefined, tableId);
-  }
+  const { table, databaseEnabled } = await loadFresh(c.env.DB, tableRef(c, api));
+  visibilityGate(api, principal)(table, databaseEnabled);
   return table;
+}
+
+/**
+ * A read over the table a request names, on a definition validated in the read's own batch. A
+ * single-row write reads its row this way first, so it is decided on a current definition too.
+ */
+function readTable<T>(c: Context<AppEnv>, api: RowApi, principal: Principal, plan: (table: TableDef) => ReadPlan<T>) {
+  return readWithTable(c.env.DB, tableRef(c, api), visibilityGate(api, principal), plan);
+}
+
+/** The row the path names, read with its table (see `readTable`). */
+function readRow(c: Context<AppEnv>, api: RowApi, principal: Principal) {
+  return readTable(c, api, principal, (table) => findRowPlan(c.env.DB, table, c.req.param('rowId')!));
 }
 
 /** Transactions are not staged yet: a named one cannot exist. */
@@ -70,8 +87,9 @@ export function rowsRoutes(api: RowApi) {
         const input = c.req.valid('query');
         noTransaction(input.transactionId);
         const principal = c.get('principal');
-        const table = await tableFor(c, api, principal);
-        const result = await listRows(c.env.DB, principal, table, api, input.queries ?? [], input.total !== false);
+        const { table, value: result } = await readTable(c, api, principal, (table) =>
+          listPlan(c.env.DB, principal, table, api, input.queries ?? [], input.total !== false),
+        );
         return jsonBig({ total: result.total, [api.listKey]: result.rows.map((r) => rowModel(table, r, api, result.select)) });
       },
     )
@@ -94,8 +112,8 @@ export function rowsRoutes(api: RowApi) {
       const hasBulk = !!bulk && bulk.length > 0;
       if (!hasData && !hasBulk) throw new ApiError(api.errors.missingData);
       if (hasData && hasBulk) throw new ApiError('general_bad_request', `You can only send one of the following parameters: data, ${api.listKey}`);
-      const table = await tableFor(c, api, principal);
       if (hasBulk) {
+        const table = await tableFor(c, api, principal);
         if (input[api.idParam]) {
           throw new ApiError('general_bad_request', `Param "${api.idParam}" is not allowed when creating multiple ${api.listKey}, set "$id" on each instead.`);
         }
@@ -106,10 +124,13 @@ export function rowsRoutes(api: RowApi) {
         publish(c, table, api, rows, 'create');
         return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) }, 201);
       }
-      const rawId = input[api.idParam] as string | null | undefined;
-      if (!rawId) throw new ApiError(api.errors.missingData, `${api.flavor === 'tablesdb' ? 'Row' : 'Document'} ID is required when creating a single ${api.flavor === 'tablesdb' ? 'row' : 'document'}.`);
-      const id = resolveId(rawId, api.idParam);
-      const row = await createRow(c.env.DB, principal, table, api, id, { data, permissions: input.permissions as string[] | null | undefined });
+      // The insert itself checks that the definition it was validated against is still current.
+      const { table, value: row } = await writeWithTable(c.env.DB, tableRef(c, api), principal.kind === 'key', visibilityGate(api, principal), (table, guard) => {
+        const rawId = input[api.idParam] as string | null | undefined;
+        if (!rawId) throw new ApiError(api.errors.missingData, `${api.flavor === 'tablesdb' ? 'Row' : 'Document'} ID is required when creating a single ${api.flavor === 'tablesdb' ? 'row' : 'document'}.`);
+        const id = resolveId(rawId, api.idParam);
+        return createRow(c.env.DB, principal, table, api, id, { data, permissions: input.permissions as string[] | null | undefined }, guard);
+      });
       publish(c, table, api, [row], 'create');
       return jsonBig(rowModel(table, row, api), 201);
     })
@@ -144,18 +165,23 @@ export function rowsRoutes(api: RowApi) {
       const input = c.req.valid('query');
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const table = await tableFor(c, api, principal);
-      const select = selectionOf(table, input.queries ?? []);
-      const row = await getRow(c.env.DB, principal, table, api, c.req.param('rowId')!);
-      return jsonBig(rowModel(table, row, api, select));
+      const { table, value } = await readTable(c, api, principal, (table) => {
+        const select = selectionOf(table, input.queries ?? []);
+        const plan = getRowPlan(c.env.DB, principal, table, api, c.req.param('rowId')!);
+        return { statements: plan.statements, finish: (results) => ({ row: plan.finish(results), select }) };
+      });
+      return jsonBig(rowModel(table, value.row, api, value.select));
     })
     .put(one, write, async (c) => {
       const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const table = await tableFor(c, api, principal);
-      const id = resolveId(c.req.param('rowId')!, api.idParam);
-      const { row } = await upsertRow(c.env.DB, principal, table, api, id, { data: input.data ?? {}, permissions: input.permissions });
+      const { table, value: found } = await readTable(c, api, principal, (table) => {
+        const id = resolveId(c.req.param('rowId')!, api.idParam);
+        const find = findRowPlan(c.env.DB, table, id);
+        return { statements: find.statements, finish: (results) => ({ id, old: find.finish(results) }) };
+      });
+      const { row } = await upsertRow(c.env.DB, principal, table, api, found.id, found.old, { data: input.data ?? {}, permissions: input.permissions });
       publish(c, table, api, [row], 'upsert');
       return jsonBig(rowModel(table, row, api));
     })
@@ -163,8 +189,8 @@ export function rowsRoutes(api: RowApi) {
       const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const table = await tableFor(c, api, principal);
-      const row = await updateRow(c.env.DB, principal, table, api, c.req.param('rowId')!, { data: input.data ?? {}, permissions: input.permissions });
+      const { table, value: old } = await readRow(c, api, principal);
+      const row = await updateRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old, { data: input.data ?? {}, permissions: input.permissions });
       publish(c, table, api, [row], 'update');
       return jsonBig(rowModel(table, row, api));
     })
@@ -172,8 +198,8 @@ export function rowsRoutes(api: RowApi) {
       const input = await readBody(c, z.object({ transactionId: transactionParam }));
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const table = await tableFor(c, api, principal);
-      const row = await deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!);
+      const { table, value: old } = await readRow(c, api, principal);
+      const row = await deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old);
       publish(c, table, api, [row], 'delete');
       return c.body(null, 204);
     })
@@ -186,11 +212,13 @@ export function rowsRoutes(api: RowApi) {
       );
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const table = await tableFor(c, api, principal);
-      const row = await stepColumn(
-        c.env.DB, principal, table, api, c.req.param('rowId')!, c.req.param('column')!, direction,
-        input.value ?? 1, input[boundKey] ?? null,
-      );
+      const by = input.value ?? 1;
+      const { table, value: found } = await readTable(c, api, principal, (table) => {
+        const col = steppableColumn(table, api, c.req.param('column')!, by);
+        const find = findRowPlan(c.env.DB, table, c.req.param('rowId')!);
+        return { statements: find.statements, finish: (results) => ({ col, old: find.finish(results) }) };
+      });
+      const row = await stepColumn(c.env.DB, principal, table, api, c.req.param('rowId')!, found.old, found.col, direction, by, input[boundKey] ?? null);
       publish(c, table, api, [row], 'update');
       return jsonBig(rowModel(table, row, api));
     });

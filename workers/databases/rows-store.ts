@@ -18,6 +18,7 @@ import {
   ROW_PERMISSION_ACTIONS,
 } from './row-permissions';
 import { checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, type RowApi } from './row-values';
+import { guardSql, mustApply, STALE, type ReadPlan, type TableGuard } from './table-cache';
 import type { ColumnDef, TableDef } from './types';
 
 export interface StoredRow {
@@ -71,20 +72,38 @@ export function rowModel(table: TableDef, row: StoredRow, api: RowApi, select?: 
   return out;
 }
 
+function findRowStatement(db: D1Database, table: TableDef, id: string): D1PreparedStatement {
+  return db.prepare(`SELECT ${rowSelectSql(table)} FROM ${q(table.sqlName)} WHERE _uid = ?`).bind(id);
+}
+
 /** The row with this id, whatever the caller may see (callers decide). */
 export async function findRow(db: D1Database, table: TableDef, id: string): Promise<StoredRow | null> {
-  const raw = await db
-    .prepare(`SELECT ${rowSelectSql(table)} FROM ${q(table.sqlName)} WHERE _uid = ?`)
-    .bind(id)
-    .first<Record<string, unknown>>();
+  const raw = await findRowStatement(db, table, id).first<Record<string, unknown>>();
   return raw ? decodeRow(table, raw) : null;
 }
 
+/** `findRow` as a read plan, for a write that reads the row first. */
+export function findRowPlan(db: D1Database, table: TableDef, id: string): ReadPlan<StoredRow | null> {
+  return {
+    statements: [findRowStatement(db, table, id)],
+    finish: ([found]) => {
+      const raw = found.results[0];
+      return raw ? decodeRow(table, raw) : null;
+    },
+  };
+}
+
 /** GET one row: missing and unreadable are the same `row_not_found` (404), as Appwrite answers. */
-export async function getRow(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string): Promise<StoredRow> {
-  const row = await findRow(db, table, id);
-  if (!row || !canAccessRow(principal, table, row.permissions, 'read')) throw new ApiError(api.errors.notFound, undefined, id);
-  return row;
+export function getRowPlan(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string): ReadPlan<StoredRow> {
+  const find = findRowPlan(db, table, id);
+  return {
+    statements: find.statements,
+    finish: (results) => {
+      const row = find.finish(results);
+      if (!row || !canAccessRow(principal, table, row.permissions, 'read')) throw new ApiError(api.errors.notFound, undefined, id);
+      return row;
+    },
+  };
 }
 
 function columnValuesJson(columns: ColumnDef[], values: Map<string, unknown>): string {
@@ -96,12 +115,13 @@ function assignments(columns: ColumnDef[], param: number): string[] {
   return columns.map((c, i) => `${q(c.sqlName)} = json_extract(?${param}, '$[${i}]')`);
 }
 
-function permsInsert(db: D1Database, table: TableDef, seqSql: string, seqParam: string | number, perms: Permission[]) {
+function permsInsert(db: D1Database, table: TableDef, seqSql: string, seqParam: string | number, perms: Permission[], guard: TableGuard | null = null) {
+  const guarded = guardSql(guard, 3);
   return db
     .prepare(
-      `INSERT INTO ${q(table.permsSqlName)} (_seq, type, role) SELECT ${seqSql}, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2)`,
+      `INSERT INTO ${q(table.permsSqlName)} (_seq, type, role) SELECT ${seqSql}, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2) WHERE ${guarded.sql}`,
     )
-    .bind(seqParam, permissionRowsJson(perms));
+    .bind(seqParam, permissionRowsJson(perms), ...guarded.params);
 }
 
 /** D1 reports constraint failures as text; tell a duplicate id from a unique index on a column. */
@@ -118,7 +138,11 @@ export interface RowWrite {
   permissions?: string[] | null;
 }
 
-/** POST: checks table `create`, validates, inserts the row and its permissions in one batch. */
+/**
+ * POST: checks table `create`, validates, inserts the row and its permissions in one batch.
+ * With a `guard` (a cached definition) both statements write only if it is still current;
+ * `STALE` means the guard refused and nothing was written.
+ */
 export async function createRow(
   db: D1Database,
   principal: Principal,
@@ -126,14 +150,18 @@ export async function createRow(
   api: RowApi,
   id: string,
   write: RowWrite,
-): Promise<StoredRow> {
+  guard: TableGuard | null = null,
+): Promise<StoredRow | typeof STALE> {
   const perms = resolveRowPermissions(principal, write.permissions, null);
   assertCanCreate(principal, table);
   const checked = checkRowData(table, write.data, { api, mode: 'create', privileged: principal.kind === 'key' });
-  return insertRow(db, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt);
+  const statements = insertStatements(db, table, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard);
+  const [inserted] = await batchRows(db, table, api, statements, id);
+  const raw = inserted.results[0];
+  return raw ? decodeRow(table, raw) : STALE;
 }
 
-/** The INSERT (returning the row) and the side-table fill for one new row. */
+/** The INSERT (returning the row) and the side-table fill for one new row; both conditional on `guard`. */
 export function insertStatements(
   db: D1Database,
   table: TableDef,
@@ -142,16 +170,27 @@ export function insertStatements(
   perms: Permission[],
   createdAt?: string,
   updatedAt?: string,
+  guard: TableGuard | null = null,
 ): D1PreparedStatement[] {
   const now = nowDate();
   const columns = table.columns.filter((c) => values.has(c.key));
   const names = ['_uid', '_createdAt', '_updatedAt', '_permissions', ...columns.map((c) => q(c.sqlName))];
   const exprs = ['?1', '?2', '?3', '?4', ...columns.map((_, i) => `json_extract(?5, '$[${i}]')`)];
+  const guarded = guardSql(guard, 6);
   const insert = db
-    .prepare(`INSERT INTO ${q(table.sqlName)} (${names.join(', ')}) VALUES (${exprs.join(', ')}) RETURNING ${rowSelectSql(table)}`)
-    .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), columnValuesJson(columns, values));
-  const perm = permsInsert(db, table, `(SELECT _seq FROM ${q(table.sqlName)} WHERE _uid = ?1)`, id, perms);
+    .prepare(`INSERT INTO ${q(table.sqlName)} (${names.join(', ')}) SELECT ${exprs.join(', ')} WHERE ${guarded.sql} RETURNING ${rowSelectSql(table)}`)
+    .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), columnValuesJson(columns, values), ...guarded.params);
+  const perm = permsInsert(db, table, `(SELECT _seq FROM ${q(table.sqlName)} WHERE _uid = ?1)`, id, perms, guard);
   return [insert, perm];
+}
+
+/** Runs a batch; maps constraint failures to Appwrite errors. */
+async function batchRows(db: D1Database, table: TableDef, api: RowApi, statements: D1PreparedStatement[], id: string) {
+  try {
+    return await db.batch<Record<string, unknown>>(statements);
+  } catch (e) {
+    throw constraintError(e, table, api, id) ?? e;
+  }
 }
 
 /** Runs a batch whose statements at `rowAt` return rows; maps constraint failures to Appwrite errors. */
@@ -163,30 +202,12 @@ export async function runRowBatch(
   rowAt: number[],
   id: string,
 ): Promise<StoredRow[]> {
-  try {
-    const results = await db.batch<Record<string, unknown>>(statements);
-    return rowAt.map((i) => {
-      const raw = results[i].results[0];
-      if (!raw) throw new ApiError(api.errors.notFound, undefined, id);
-      return decodeRow(table, raw);
-    });
-  } catch (e) {
-    throw constraintError(e, table, api, id) ?? e;
-  }
-}
-
-async function insertRow(
-  db: D1Database,
-  table: TableDef,
-  api: RowApi,
-  id: string,
-  values: Map<string, unknown>,
-  perms: Permission[],
-  createdAt?: string,
-  updatedAt?: string,
-): Promise<StoredRow> {
-  const [row] = await runRowBatch(db, table, api, insertStatements(db, table, id, values, perms, createdAt, updatedAt), [0], id);
-  return row;
+  const results = await batchRows(db, table, api, statements, id);
+  return rowAt.map((i) => {
+    const raw = results[i].results[0];
+    if (!raw) throw new ApiError(api.errors.notFound, undefined, id);
+    return decodeRow(table, raw);
+  });
 }
 
 /**
@@ -249,10 +270,9 @@ function assertPayload(write: RowWrite, api: RowApi) {
 }
 
 /** The stored row, or the API's `not_found` for `id`. */
-async function existingRow(db: D1Database, table: TableDef, api: RowApi, id: string): Promise<StoredRow> {
-  const row = await findRow(db, table, id);
-  if (!row) throw new ApiError(api.errors.notFound, undefined, id);
-  return row;
+function existingRow(old: StoredRow | null, api: RowApi, id: string): StoredRow {
+  if (!old) throw new ApiError(api.errors.notFound, undefined, id);
+  return old;
 }
 
 /** Validates `write` as an update of `old` and applies it (see `writeRow`). */
@@ -262,17 +282,18 @@ function applyUpdate(db: D1Database, principal: Principal, table: TableDef, api:
   return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt);
 }
 
-/** PATCH: a partial update of data and/or permissions. */
+/** PATCH: a partial update of data and/or permissions of `old` (the row `id` as just read). */
 export async function updateRow(
   db: D1Database,
   principal: Principal,
   table: TableDef,
   api: RowApi,
   id: string,
+  old: StoredRow | null,
   write: RowWrite,
 ): Promise<StoredRow> {
   assertPayload(write, api);
-  return applyUpdate(db, principal, table, api, await existingRow(db, table, api, id), write);
+  return applyUpdate(db, principal, table, api, existingRow(old, api, id), write);
 }
 
 /**
@@ -285,17 +306,17 @@ export async function upsertRow(
   table: TableDef,
   api: RowApi,
   id: string,
+  old: StoredRow | null,
   write: RowWrite,
 ): Promise<{ row: StoredRow; created: boolean }> {
   assertPayload(write, api);
-  const old = await findRow(db, table, id);
   if (!old) {
     try {
-      return { row: await createRow(db, principal, table, api, id, write), created: true };
+      return { row: mustApply(await createRow(db, principal, table, api, id, write)), created: true };
     } catch (e) {
       // Lost a race with a concurrent create of the same id: update what won instead.
       if (!(e instanceof ApiError && e.type === api.errors.alreadyExists)) throw e;
-      return upsertRow(db, principal, table, api, id, write);
+      return upsertRow(db, principal, table, api, id, await findRow(db, table, id), write);
     }
   }
   return { row: await applyUpdate(db, principal, table, api, old, write), created: false };
@@ -309,30 +330,16 @@ export function deleteStatements(db: D1Database, table: TableDef, seqs: number[]
   );
 }
 
-/** DELETE: needs `delete` (table, or row under rowSecurity); removes the row and its permissions together. */
-export async function deleteRow(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string): Promise<StoredRow> {
-  const old = await existingRow(db, table, api, id);
+/** DELETE of `found` (the row `id` as just read): needs `delete` (table, or row under rowSecurity); removes the row and its permissions together. */
+export async function deleteRow(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string, found: StoredRow | null): Promise<StoredRow> {
+  const old = existingRow(found, api, id);
   if (!canAccessRow(principal, table, old.permissions, 'delete')) throw new ApiError('user_unauthorized');
   await db.batch(deleteStatements(db, table, [old.seq]));
   return old;
 }
 
-/**
- * PATCH …/increment|decrement: one UPDATE adds `by` and checks the bound in its WHERE, so
- * concurrent steps can never pass `max`/`min`. A step past the bound is refused
- * (`column_limit_exceeded` / `attribute_limit_exceeded`), never capped.
- */
-export async function stepColumn(
-  db: D1Database,
-  principal: Principal,
-  table: TableDef,
-  api: RowApi,
-  id: string,
-  key: string,
-  direction: 'increment' | 'decrement',
-  by: number,
-  bound: number | null,
-): Promise<StoredRow> {
+/** The numeric column an increment/decrement of `by` may step, or the Appwrite error why not. */
+export function steppableColumn(table: TableDef, api: RowApi, key: string, by: number): ColumnDef {
   const col = table.columns.find((c) => c.key === key);
   if (!col) throw new ApiError(api.errors.columnNotFound, undefined, key);
   if (!['integer', 'bigint', 'float'].includes(col.type) || col.array) {
@@ -342,7 +349,29 @@ export async function stepColumn(
   if (col.type !== 'float' && !Number.isInteger(by)) {
     throw new ApiError('general_argument_invalid', `Value must be an integer for ${api.flavor === 'tablesdb' ? 'column' : 'attribute'} "${key}"`);
   }
-  const old = await existingRow(db, table, api, id);
+  return col;
+}
+
+/**
+ * PATCH …/increment|decrement of `col` (from `steppableColumn`) on `found` (the row `id` as just
+ * read): one UPDATE adds `by` and checks the bound in its WHERE, so concurrent steps can never
+ * pass `max`/`min`. A step past the bound is refused (`column_limit_exceeded` /
+ * `attribute_limit_exceeded`), never capped.
+ */
+export async function stepColumn(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  id: string,
+  found: StoredRow | null,
+  col: ColumnDef,
+  direction: 'increment' | 'decrement',
+  by: number,
+  bound: number | null,
+): Promise<StoredRow> {
+  const key = col.key;
+  const old = existingRow(found, api, id);
   if (!canAccessRow(principal, table, old.permissions, 'update')) throw new ApiError('user_unauthorized');
   const c = q(col.sqlName);
   const op = direction === 'increment' ? '+' : '-';

@@ -1,7 +1,9 @@
 /**
  * The metadata store of the Databases domain: databases, tables, columns and indexes, and the
  * real SQLite objects behind them. Every write that belongs together (metadata row + DDL) is one
- * `db.batch`, so a failed step leaves nothing behind. Nothing is cached across requests.
+ * `db.batch`, so a failed step leaves nothing behind. Every change to a table's definition (its
+ * row, columns or indexes) replaces the table's random `version` token in the same batch; that
+ * token is what table-cache.ts validates a cached definition against.
  *
  * Read side (used by the row store and the query compiler): `loadTable`, `getDatabase`; list pages
  * (schema-list.ts) load their rows with the `…BySeq` loaders.
@@ -36,7 +38,7 @@ export const TABLE_ACTIONS = ['read', 'create', 'update', 'delete'] as const;
 interface DatabaseRow { seq: number; id: string; name: string; enabled: number; type: string; created_at: string; updated_at: string }
 interface TableRow {
   seq: number; database_id: string; id: string; name: string; permissions: string; row_security: number;
-  enabled: number; created_at: string; updated_at: string;
+  enabled: number; created_at: string; updated_at: string; version: string;
 }
 export interface ColumnRow {
   seq: number; table_seq: number; key: string; type: string; size: number | null; required: number; array: number;
@@ -127,6 +129,9 @@ export const INSERT_COLUMN_SQL =
 export const INSERT_INDEX_SQL =
   'INSERT INTO indexes (seq, table_seq, "key", type, columns, orders, lengths, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
+/** SQL for a fresh table version token (see migrations/0007_table_version.sql). */
+const NEW_VERSION_SQL = 'lower(hex(randomblob(8)))';
+
 /** The next AUTOINCREMENT value of a metadata table, so DDL can name objects in the same batch. */
 export async function nextSeq(db: D1Database, table: 'tables' | 'indexes'): Promise<number> {
   const row = await db
@@ -192,8 +197,20 @@ export async function deleteDatabase(db: D1Database, databaseId: string): Promis
  * unknown table → `table_not_found` (TablesDB) or `collection_not_found` (legacy).
  */
 export async function loadTable(db: D1Database, databaseId: string, tableId: string, flavor: Flavor = 'tablesdb'): Promise<TableDef> {
+  return (await loadTableState(db, databaseId, tableId, flavor)).table;
+}
+
+export interface TableState {
+  table: TableDef;
+  /** The table's version token when it was read. */
+  version: string;
+  databaseEnabled: boolean;
+}
+
+/** `loadTable` plus what a row operation needs to cache and gate it, in the same one round trip. */
+export async function loadTableState(db: D1Database, databaseId: string, tableId: string, flavor: Flavor = 'tablesdb'): Promise<TableState> {
   const [dbs, tables, columns, indexes] = await db.batch([
-    db.prepare('SELECT id FROM databases WHERE id = ?').bind(databaseId),
+    db.prepare('SELECT id, enabled FROM databases WHERE id = ?').bind(databaseId),
     db.prepare('SELECT * FROM tables WHERE database_id = ? AND id = ?').bind(databaseId, tableId),
     db.prepare('SELECT c.* FROM columns c JOIN tables t ON c.table_seq = t.seq WHERE t.database_id = ? AND t.id = ? ORDER BY c.seq').bind(databaseId, tableId),
     db.prepare('SELECT i.* FROM indexes i JOIN tables t ON i.table_seq = t.seq WHERE t.database_id = ? AND t.id = ? ORDER BY i.seq').bind(databaseId, tableId),
@@ -201,7 +218,11 @@ export async function loadTable(db: D1Database, databaseId: string, tableId: str
   if (dbs.results.length === 0) throw new ApiError('database_not_found', undefined, databaseId);
   const table = tables.results[0] as TableRow | undefined;
   if (!table) throw flavoredError(flavor, 'tableNotFound', undefined, tableId);
-  return toTableDef(table, columns.results as ColumnRow[], indexes.results as IndexRow[]);
+  return {
+    table: toTableDef(table, columns.results as ColumnRow[], indexes.results as IndexRow[]),
+    version: table.version,
+    databaseEnabled: (dbs.results[0] as { enabled: number }).enabled === 1,
+  };
 }
 
 /** Every table of a database (creation order), with columns and indexes. */
@@ -244,7 +265,7 @@ export async function createTable(
     const now = nowDate();
     const statements = [
       db
-        .prepare('INSERT INTO tables (seq, database_id, id, name, permissions, row_security, enabled, search, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(`INSERT INTO tables (seq, database_id, id, name, permissions, row_security, enabled, search, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEW_VERSION_SQL})`)
         .bind(seq, databaseId, input.id, input.name, JSON.stringify(permissions), input.rowSecurity ? 1 : 0, input.enabled ? 1 : 0, `${input.id} ${input.name}`, now, now),
       ...createTableSql(seq).map((s) => db.prepare(s)),
       ...(await extra(seq, now)),
@@ -270,7 +291,7 @@ export async function updateTable(
   const table = await loadTable(db, databaseId, tableId, flavor);
   const permissions = input.permissions === null ? formatPermissions(table.permissions) : formatPermissions(parsePermissions(input.permissions, TABLE_ACTIONS));
   await db
-    .prepare('UPDATE tables SET name = ?, permissions = ?, row_security = ?, enabled = ?, search = ?, updated_at = ? WHERE seq = ?')
+    .prepare(`UPDATE tables SET name = ?, permissions = ?, row_security = ?, enabled = ?, search = ?, updated_at = ?, version = ${NEW_VERSION_SQL} WHERE seq = ?`)
     .bind(input.name, JSON.stringify(permissions), input.rowSecurity ? 1 : 0, input.enabled ? 1 : 0, `${tableId} ${input.name}`, nowDate(), table.seq)
     .run();
   return loadTable(db, databaseId, tableId, flavor);
@@ -291,9 +312,12 @@ export async function deleteTable(db: D1Database, flavor: Flavor, databaseId: st
   return table;
 }
 
-/** Bumps the table's `updated_at`, as a column or index change does in Appwrite. */
+/**
+ * Bumps the table's `updated_at`, as a column or index change does in Appwrite, and replaces its
+ * version token so cached definitions are refused. Every definition change must batch it.
+ */
 export function touchTable(db: D1Database, tableSeq: number, now: string): D1PreparedStatement {
-  return db.prepare('UPDATE tables SET updated_at = ? WHERE seq = ?').bind(now, tableSeq);
+  return db.prepare(`UPDATE tables SET updated_at = ?, version = ${NEW_VERSION_SQL} WHERE seq = ?`).bind(now, tableSeq);
 }
 
 // ---- list pages: metadata rows by internal sequence, in the order given -----------------------

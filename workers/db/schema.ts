@@ -246,6 +246,8 @@ export const dbTables = sqliteTable(
     search: text('search').notNull().default(''),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
+    /** Random token replaced by every definition change (migrations/0007_table_version.sql). */
+    version: text('version').notNull().default(''),
   },
   (t) => [uniqueIndex('tables_database_id').on(t.databaseId, t.id)],
 );

@@ -1,0 +1,168 @@
+/**
+ * Table definitions cached per isolate, so a row read costs one D1 round trip instead of two.
+ *
+ * A cached definition is never trusted on its own: a read runs the table's version check as the
+ * FIRST statement of the same `db.batch` as the row statements (one round trip, one snapshot),
+ * and its result is used only when the version token still matches. Every definition change
+ * (table row, columns, indexes) replaces the token in the batch that makes the change
+ * (schema-store.ts `touchTable`/`updateTable`); a dropped or recreated table has no row at the
+ * cached `seq`; the database's `enabled` flag is read live by the check. Anything the cached
+ * definition decides before the check — a query it cannot compile, a permission it refuses —
+ * is thrown away and decided again on a freshly loaded definition, so a stale schema can neither
+ * grant nor deny.
+ *
+ * Writes must be decided on a current definition BEFORE they apply, so a write on a cached
+ * definition either validates it in an earlier round trip it needs anyway (update, upsert,
+ * delete and increment read the row first: the check rides in that read's batch), or carries the
+ * check inside the write statements themselves (create: `INSERT … SELECT … WHERE <guard>`, which
+ * writes nothing when the definition is stale; see `guardSql`). A refused or failed attempt on a
+ * cached definition wrote nothing and is redone on a fresh one.
+ */
+import { loadTableState, type TableState } from './schema-store';
+import type { Flavor } from './flavor';
+import type { TableDef } from './types';
+
+interface Entry {
+  table: TableDef;
+  version: string;
+}
+
+/** Bounded so an isolate serving many tables stays small; oldest entries go first. */
+const MAX_ENTRIES = 256;
+const cache = new Map<string, Entry>();
+
+const keyOf = (databaseId: string, tableId: string) => `${databaseId}\u0000${tableId}`;
+
+/** Shared between concurrent requests, so nothing may change it after it is cached. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function remember(databaseId: string, tableId: string, state: TableState) {
+  const key = keyOf(databaseId, tableId);
+  cache.delete(key);
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(key, { table: deepFreeze(state.table), version: state.version });
+}
+
+export interface TableRef {
+  databaseId: string;
+  tableId: string;
+  flavor: Flavor;
+}
+
+/** Loads the definition from D1 (one round trip) and caches it. */
+export async function loadFresh(db: D1Database, ref: TableRef): Promise<TableState> {
+  const state = await loadTableState(db, ref.databaseId, ref.tableId, ref.flavor);
+  remember(ref.databaseId, ref.tableId, state);
+  return state;
+}
+
+/** A read expressed as statements plus how to turn their results into the answer. */
+export interface ReadPlan<T> {
+  statements: D1PreparedStatement[];
+  finish: (results: D1Result<Record<string, unknown>>[]) => T;
+}
+
+/** What a guarded write checks inside its own statement: the cached definition is still current. */
+export interface TableGuard {
+  seq: number;
+  version: string;
+  /** 1: the database must be enabled (callers other than API keys); 0: any. */
+  minDatabaseEnabled: 0 | 1;
+}
+
+/** Returned by a guarded write attempt whose guard refused: nothing was written. */
+export const STALE = Symbol('stale table definition');
+
+/** The result of a write made without a guard, which cannot be `STALE`. */
+export function mustApply<T>(value: T | typeof STALE): T {
+  if (value === STALE) throw new Error('an unguarded write reported a stale definition');
+  return value;
+}
+
+/**
+ * The guard as an SQL condition with numbered parameters from `?first`, or `1` without a guard.
+ * Numbered, so it can follow a statement's own `?1…?n`.
+ */
+export function guardSql(guard: TableGuard | null, first: number): { sql: string; params: unknown[] } {
+  if (!guard) return { sql: '1', params: [] };
+  return {
+    sql: `EXISTS (SELECT 1 FROM tables t JOIN databases d ON d.id = t.database_id WHERE t.seq = ?${first} AND t.version = ?${first + 1} AND d.enabled >= ?${first + 2})`,
+    params: [guard.seq, guard.version, guard.minDatabaseEnabled],
+  };
+}
+
+/**
+ * Runs a write whose every statement is conditional on `guard` (see `guardSql`). `attempt` must
+ * write nothing when it throws or returns `STALE`; on a cached definition either outcome is
+ * retried once on a fresh definition (unguarded, as `gate` then decided on current data).
+ */
+export async function writeWithTable<T>(
+  db: D1Database,
+  ref: TableRef,
+  keyed: boolean,
+  gate: (table: TableDef, databaseEnabled: boolean) => void,
+  attempt: (table: TableDef, guard: TableGuard | null) => Promise<T | typeof STALE>,
+): Promise<{ table: TableDef; value: T }> {
+  const key = keyOf(ref.databaseId, ref.tableId);
+  const entry = cache.get(key);
+  if (entry) {
+    let value: T | typeof STALE = STALE;
+    try {
+      gate(entry.table, true); // the database's own flag is checked by the guard
+      value = await attempt(entry.table, { seq: entry.table.seq, version: entry.version, minDatabaseEnabled: keyed ? 0 : 1 });
+    } catch {
+      // Decided on a definition not yet known to be current, and nothing was written: decide again below.
+    }
+    if (value !== STALE) return { table: entry.table, value };
+    cache.delete(key);
+  }
+  const fresh = await loadFresh(db, ref);
+  gate(fresh.table, fresh.databaseEnabled);
+  return { table: fresh.table, value: mustApply(await attempt(fresh.table, null)) };
+}
+
+/**
+ * Runs a read against the table `ref` names. `gate` decides whether the caller may see the table
+ * at all (it throws); `plan` builds the statements from a definition. Both, and `finish`, only
+ * ever act on a definition that was current when the statements ran.
+ */
+export async function readWithTable<T>(
+  db: D1Database,
+  ref: TableRef,
+  gate: (table: TableDef, databaseEnabled: boolean) => void,
+  plan: (table: TableDef) => ReadPlan<T>,
+): Promise<{ table: TableDef; value: T }> {
+  const key = keyOf(ref.databaseId, ref.tableId);
+  const entry = cache.get(key);
+  if (entry) {
+    let checked: { version: string; db_enabled: number } | undefined;
+    let p: ReadPlan<T> | undefined;
+    let results: D1Result<Record<string, unknown>>[] = [];
+    try {
+      p = plan(entry.table);
+      const check = db
+        .prepare('SELECT t.version AS version, d.enabled AS db_enabled FROM tables t JOIN databases d ON d.id = t.database_id WHERE t.seq = ?')
+        .bind(entry.table.seq);
+      const [first, ...rest] = await db.batch<Record<string, unknown>>([check, ...p.statements]);
+      checked = first.results[0] as typeof checked;
+      results = rest;
+    } catch {
+      // A stale definition can name dropped tables or columns, or refuse a valid query: decide again below.
+    }
+    if (p && checked && checked.version === entry.version) {
+      gate(entry.table, checked.db_enabled === 1);
+      return { table: entry.table, value: p.finish(results) };
+    }
+    cache.delete(key);
+  }
+  const fresh = await loadFresh(db, ref);
+  gate(fresh.table, fresh.databaseEnabled);
+  const p = plan(fresh.table);
+  return { table: fresh.table, value: p.finish(await db.batch<Record<string, unknown>>(p.statements)) };
+}
