@@ -164,13 +164,24 @@ export function checkColumn(
   return spec;
 }
 
+/**
+ * Types whose declared maximum is far beyond what an inline D1 row can hold (MariaDB keeps them
+ * off-row; D1 cannot): they are bounded per write instead (rows-store.ts `assertRowFits`).
+ */
+const TEXT_FAMILY: ReadonlySet<ColumnType> = new Set(['text', 'mediumtext', 'longtext']);
+
+/** The declared width of the columns D1 must be able to hold together in one row. */
+export function boundedRowWidth(columns: readonly { type: ColumnType; size: number | null; array: boolean }[]): number {
+  return columns.reduce((n, c) => n + (TEXT_FAMILY.has(c.type) && !c.array ? 0 : columnWidth(c)), 0);
+}
+
 /** A rough width of a row under this schema, for the table's `bytesUsed`. */
-export function columnWidth(spec: Pick<ColumnSpec, 'type' | 'size' | 'array'>): number {
+export function columnWidth(spec: { type: ColumnType; size: number | null; array: boolean }): number {
   if (spec.array) return 8;
   switch (spec.type) {
     case 'integer': case 'bigint': case 'float': return 8;
     case 'boolean': return 1;
     case 'datetime': return 29;
-    default: return Math.min(spec.size, MAX_ROW_BYTES);
+    default: return Math.min(spec.size ?? 0, MAX_ROW_BYTES);
   }
 }

@@ -3,7 +3,7 @@
  * change that touches indexes (rename, delete) rewrites their metadata and SQL in the same batch.
  */
 import { nowDate } from '../lib/time';
-import { checkColumn, MAX_USER_COLUMNS, type ColumnSpec } from './column-rules';
+import { boundedRowWidth, checkColumn, MAX_ROW_BYTES, MAX_USER_COLUMNS, type ColumnSpec } from './column-rules';
 import { flavoredError, type Flavor } from './flavor';
 import { dropIndexStatements, indexSeqOf } from './index-store';
 import { columnValues, INSERT_COLUMN_SQL, loadTable, touchTable } from './schema-store';
@@ -20,13 +20,28 @@ function toDef(spec: ColumnSpec, now: string, createdAt = now): ColumnDef {
   return { ...spec, sqlName: columnSqlName(spec.key), status: 'available', createdAt, updatedAt: now };
 }
 
+type Sized = { key: string; type: ColumnType; size: number | null; array: boolean };
+
+/** D1's row limit: the declared widths of the bounded columns must fit one row together. */
+function checkRowWidth(flavor: Flavor, tableId: string, columns: readonly Sized[]): void {
+  const width = boundedRowWidth(columns);
+  if (width > MAX_ROW_BYTES) {
+    throw flavoredError(
+      flavor,
+      'columnLimit',
+      `The maximum size of columns for table '${tableId}' has been reached: the declared sizes total ${width} bytes and a D1 row holds at most ${MAX_ROW_BYTES}.`,
+    );
+  }
+}
+
 /**
- * Duplicate keys (case-insensitive, as SQLite column names are) and D1's column limit are
- * refused before any SQL runs.
+ * Duplicate keys (case-insensitive, as SQLite column names are), D1's column limit and its row
+ * size limit are refused before any SQL runs.
  */
-export function checkNewColumn(flavor: Flavor, tableId: string, existing: Pick<ColumnDef, 'key'>[], key: string): void {
-  if (existing.some((c) => c.key.toLowerCase() === key.toLowerCase())) throw flavoredError(flavor, 'columnExists', undefined, key);
+export function checkNewColumn(flavor: Flavor, tableId: string, existing: readonly Sized[], spec: Sized): void {
+  if (existing.some((c) => c.key.toLowerCase() === spec.key.toLowerCase())) throw flavoredError(flavor, 'columnExists', undefined, spec.key);
   if (existing.length >= MAX_USER_COLUMNS) throw flavoredError(flavor, 'columnLimit', undefined, tableId);
+  checkRowWidth(flavor, tableId, [...existing, spec]);
 }
 
 /** ADD COLUMN + metadata insert for one column. */
@@ -39,7 +54,7 @@ export function columnStatements(db: D1Database, tableSeq: number, column: Colum
 
 export async function createColumn(db: D1Database, flavor: Flavor, databaseId: string, tableId: string, spec: ColumnSpec): Promise<ColumnDef> {
   const table = await loadTable(db, databaseId, tableId, flavor);
-  checkNewColumn(flavor, tableId, table.columns, spec.key);
+  checkNewColumn(flavor, tableId, table.columns, spec);
   const now = nowDate();
   const column = toDef(spec, now);
   try {
@@ -84,6 +99,7 @@ export async function updateColumn(
     elements: update.elements ?? column.elements,
     encrypt: column.encrypt,
   });
+  checkRowWidth(flavor, tableId, [...table.columns.filter((c) => c.key !== key), spec]);
   const t = ident(tableSqlName(table.seq));
   if ((type === 'string' || type === 'varchar') && spec.size < (column.size ?? 0) && !column.array) {
     const tooLong = await db.prepare(`SELECT 1 FROM ${t} WHERE length(${ident(column.sqlName)}) > ? LIMIT 1`).bind(spec.size).first();

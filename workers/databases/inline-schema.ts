@@ -58,7 +58,7 @@ export function inlineSchema(db: D1Database, flavor: Flavor, tableId: string, co
     const statements: D1PreparedStatement[] = [];
     const created: ColumnSpec[] = [];
     for (const spec of columns) {
-      checkNewColumn(flavor, tableId, created, spec.key);
+      checkNewColumn(flavor, tableId, created, spec);
       created.push(spec);
       statements.push(...columnStatements(db, tableSeq, { ...spec, sqlName: columnSqlName(spec.key), status: 'available', createdAt: now, updatedAt: now }));
     }

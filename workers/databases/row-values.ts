@@ -9,6 +9,7 @@ import { ApiError, type ErrorType } from '../lib/errors';
 import { parseDate, toAppwriteDate } from '../lib/time';
 import { parseJsonBig, stringifyJsonBig } from './big-json';
 import { isValidEmail, isValidIp, isValidUrl } from './value-formats';
+import { MAX_ROW_BYTES } from './column-rules';
 import type { Flavor } from './flavor';
 import type { ColumnDef, TableDef } from './types';
 
@@ -289,4 +290,18 @@ export function fromSqlValue(col: ColumnDef, raw: unknown): unknown {
 /** Deep equality for values as stored (used to tell a no-op update from a real one). */
 export function sameValue(a: unknown, b: unknown): boolean {
   return stringifyJsonBig(a ?? null) === stringifyJsonBig(b ?? null);
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A D1 row holds at most 2 MB; production D1 fails a larger write outright, so Ledge refuses it
+ * first, as a structure error that names the size. `encoded` is the row's column values as stored
+ * (JSON), `permissions` its permission strings.
+ */
+export function assertRowFits(api: RowApi, encoded: string, permissions: readonly string[]): void {
+  const bytes = utf8.encode(encoded).byteLength + utf8.encode(JSON.stringify(permissions)).byteLength;
+  if (bytes > MAX_ROW_BYTES) {
+    throw new ApiError(api.errors.invalidStructure, `Invalid document structure: the row is ${bytes} bytes; a row holds at most ${MAX_ROW_BYTES} bytes.`);
+  }
 }

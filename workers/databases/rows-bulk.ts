@@ -85,12 +85,12 @@ class RowBatch {
   }
 
   create(id: string, checked: Checked, perms: Permission[]) {
-    this.write(insertStatements(this.db, this.table, id, checked.values, perms, checked.createdAt, checked.updatedAt));
+    this.write(insertStatements(this.db, this.table, this.api, id, checked.values, perms, checked.createdAt, checked.updatedAt));
   }
 
   /** `old` with the checked values applied; unchanged when nothing would change. */
   update(old: StoredRow, checked: Checked, perms: Permission[] | null) {
-    const update = updateStatements(this.db, this.table, old, checked.values, perms ?? old.permissions, checked.updatedAt, checked.createdAt);
+    const update = updateStatements(this.db, this.table, this.api, old, checked.values, perms ?? old.permissions, checked.updatedAt, checked.createdAt);
     if (update) this.write(update);
     else this.unchanged(old);
   }

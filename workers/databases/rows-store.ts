@@ -17,7 +17,7 @@ import {
   resolveRowPermissions,
   ROW_PERMISSION_ACTIONS,
 } from './row-permissions';
-import { checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, type RowApi } from './row-values';
+import { assertRowFits, checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, type RowApi } from './row-values';
 import { guardSql, mustApply, STALE, type ReadPlan, type TableGuard } from './table-cache';
 import type { ColumnDef, TableDef } from './types';
 
@@ -155,7 +155,7 @@ export async function createRow(
   const perms = resolveRowPermissions(principal, write.permissions, null);
   assertCanCreate(principal, table);
   const checked = checkRowData(table, write.data, { api, mode: 'create', privileged: principal.kind === 'key' });
-  const statements = insertStatements(db, table, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard);
+  const statements = insertStatements(db, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard);
   const [inserted] = await batchRows(db, table, api, statements, id);
   const raw = inserted.results[0];
   return raw ? decodeRow(table, raw) : STALE;
@@ -165,6 +165,7 @@ export async function createRow(
 export function insertStatements(
   db: D1Database,
   table: TableDef,
+  api: RowApi,
   id: string,
   values: Map<string, unknown>,
   perms: Permission[],
@@ -177,9 +178,11 @@ export function insertStatements(
   const names = ['_uid', '_createdAt', '_updatedAt', '_permissions', ...columns.map((c) => q(c.sqlName))];
   const exprs = ['?1', '?2', '?3', '?4', ...columns.map((_, i) => `json_extract(?5, '$[${i}]')`)];
   const guarded = guardSql(guard, 6);
+  const encoded = columnValuesJson(columns, values);
+  assertRowFits(api, encoded, formatPermissions(perms));
   const insert = db
     .prepare(`INSERT INTO ${q(table.sqlName)} (${names.join(', ')}) SELECT ${exprs.join(', ')} WHERE ${guarded.sql} RETURNING ${rowSelectSql(table)}`)
-    .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), columnValuesJson(columns, values), ...guarded.params);
+    .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), encoded, ...guarded.params);
   const perm = permsInsert(db, table, `(SELECT _seq FROM ${q(table.sqlName)} WHERE _uid = ?1)`, id, perms, guard);
   return [insert, perm];
 }
@@ -217,6 +220,7 @@ export async function runRowBatch(
 export function updateStatements(
   db: D1Database,
   table: TableDef,
+  api: RowApi,
   old: StoredRow,
   values: Map<string, unknown>,
   perms: Permission[],
@@ -227,6 +231,9 @@ export function updateStatements(
     JSON.stringify(formatPermissions(perms).sort()) !== JSON.stringify(formatPermissions(old.permissions).sort());
   const columns = table.columns.filter((c) => values.has(c.key) && !sameValue(values.get(c.key), old.values[c.key]));
   if (columns.length === 0 && !permsChanged && createdAt === undefined && updatedAt === undefined) return null;
+  // The whole row after the write must fit, not just the columns it changes.
+  const after = new Map(table.columns.map((c) => [c.key, values.has(c.key) ? values.get(c.key) : old.values[c.key]]));
+  assertRowFits(api, columnValuesJson(table.columns, after), formatPermissions(perms));
   const sets = [...assignments(columns, 1), '_updatedAt = ?2', '_permissions = ?3', '_createdAt = COALESCE(?5, _createdAt)'];
   const update = db
     .prepare(`UPDATE ${q(table.sqlName)} SET ${sets.join(', ')} WHERE _seq = ?4 RETURNING ${rowSelectSql(table)}`)
@@ -255,7 +262,7 @@ async function writeRow(
   updatedAt?: string,
   createdAt?: string,
 ): Promise<StoredRow> {
-  const statements = updateStatements(db, table, old, values, perms, updatedAt, createdAt);
+  const statements = updateStatements(db, table, api, old, values, perms, updatedAt, createdAt);
   if (!canAccessRow(principal, table, old.permissions, statements ? 'update' : 'read')) throw new ApiError('user_unauthorized');
   if (!statements) return old;
   const [row] = await runRowBatch(db, table, api, statements, [0], old.id);

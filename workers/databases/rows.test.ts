@@ -342,3 +342,31 @@ describe('row events', () => {
     expect(rowEvent(noSecurity, row, TABLES_API, 'delete', user).roles).toEqual(['team:staff']);
   });
 });
+
+describe('rows: D1 row size limit', () => {
+  it('refuses a create or update that would make a row larger than 2 MB, and writes nothing', async () => {
+    const t = await setup();
+    await ok(await send('POST', `/v1/tablesdb/${t.db}/tables/posts/columns/longtext`, { key: 'body', required: false }), 202);
+    await ok(await send('POST', `/v1/tablesdb/${t.db}/tables/posts/columns/longtext`, { key: 'notes', required: false }), 202);
+    const big = 'x'.repeat(1_200_000);
+
+    await fails(await send('POST', t.rows, { rowId: 'huge', data: { title: 'h', body: 'é'.repeat(1_100_000) } }), 400, 'row_invalid_structure', /row is \d+ bytes; a row holds at most 2000000 bytes/);
+    await fails(await send('GET', `${t.rows}/huge`), 404, 'row_not_found');
+
+    await ok(await send('POST', t.rows, { rowId: 'grows', data: { title: 'g', body: big } }), 201);
+    // Each half fits alone; the row after the update would not.
+    await fails(await send('PATCH', `${t.rows}/grows`, { data: { notes: big } }), 400, 'row_invalid_structure');
+    await fails(await send('PATCH', `${t.docs}/grows`, { data: { notes: big } }), 400, 'document_invalid_structure');
+    const kept = await ok<Json>(await send('GET', `${t.rows}/grows`));
+    expect(kept.notes).toBeNull();
+    expect((kept.body as string).length).toBe(1_200_000);
+    await ok(await send('PATCH', `${t.rows}/grows`, { data: { body: null, notes: big } }));
+
+    await fails(
+      await send('POST', t.rows, { rows: [{ $id: 'bulk-ok', title: 'a' }, { $id: 'bulk-big', title: 'b', body: big, notes: big }] }),
+      400,
+      'row_invalid_structure',
+    );
+    await fails(await send('GET', `${t.rows}/bulk-ok`), 404, 'row_not_found');
+  });
+});

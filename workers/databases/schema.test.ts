@@ -227,6 +227,29 @@ describe('columns', () => {
     expect((await errorOf(await post(`/v1/databases/${db}/collections/posts/attributes/boolean`, { key: 'one_more', required: false }))).type).toBe('attribute_limit_exceeded');
   });
 
+  it('stops at D1 row size before touching SQL: declared string sizes must fit a 2 MB row together', async () => {
+    const db = await newDb();
+    await newTable(db);
+    const seq = await tableSeq(db, 'posts');
+    await ok(await post(`${cols(db)}/string`, { key: 'a', size: 1_000_000, required: false }), 202);
+    await ok(await post(`${cols(db)}/string`, { key: 'b', size: 999_000, required: false }), 202);
+    // The text family is bounded per row write instead, so it never counts against the schema.
+    for (const type of ['text', 'mediumtext', 'longtext']) await ok(await post(`${cols(db)}/${type}`, { key: `t_${type}`, required: false }), 202);
+    const err = await errorOf(await post(`${cols(db)}/string`, { key: 'c', size: 2_000, required: false }));
+    expect(err).toMatchObject({ code: 400, type: 'column_limit_exceeded' });
+    expect(err.message).toContain('2000000');
+    const grow = await errorOf(await patch(`${cols(db)}/string/b`, { required: false, default: null, size: 1_500_000 }));
+    expect(grow.type).toBe('column_limit_exceeded');
+    expect(Object.keys(await sqlColumns(seq))).not.toContain('c_c');
+    expect(await ok(await get(`${cols(db)}/b`))).toMatchObject({ size: 999_000 });
+    const inline = await errorOf(await post(`/v1/tablesdb/${db}/tables`, {
+      tableId: 'wide', name: 'Wide',
+      columns: [{ key: 'x', type: 'string', size: 1_500_000, required: false }, { key: 'y', type: 'string', size: 1_500_000, required: false }],
+    }));
+    expect(inline.type).toBe('column_limit_exceeded');
+    expect(await sql('SELECT 1 FROM tables WHERE database_id = ? AND id = ?', db, 'wide')).toEqual([]);
+  });
+
   it('updates a column: required/default/size/bounds, rename, and refuses a type mismatch', async () => {
     const db = await newDb();
     await newTable(db);
