@@ -1,4 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
+import { parseJsonBig } from '../workers/databases/big-json';
 
 /** `call()` options: a `json` value is sent as the JSON body. */
 export type CallInit = RequestInit & { key?: string | null; project?: string | null; json?: unknown };
@@ -20,4 +22,11 @@ export const rootKey = () => env.ROOT_API_KEY;
 export async function errorOf(res: Response) {
   const body = (await res.json()) as { message: string; code: number; type: string; version: string };
   return { status: res.status, ...body };
+}
+
+/** Asserts the status (showing the body when it differs) and parses the body, keeping int64 exact. */
+export async function okJson<T = Record<string, unknown>>(res: Response, status = 200): Promise<T> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  return (text ? parseJsonBig(text) : null) as T;
 }

@@ -7,10 +7,9 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, errorOf, rootKey } from '../../test/helpers';
+import { call, errorOf, rootKey, okJson } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { nowDate } from '../lib/time';
-import { parseJsonBig } from './big-json';
 
 type Json = Record<string, unknown>;
 let ipCounter = 1;
@@ -33,11 +32,7 @@ function actor(name: string, auth: { cookie?: string; key?: string } = {}): Acto
   };
 }
 
-async function ok<T = Json>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return (text ? parseJsonBig(text) : null) as T;
-}
+const ok = okJson;
 
 const root = () => actor('root', { key: rootKey() });
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, errorOf, rootKey } from '../../test/helpers';
-import { parseJsonBig, stringifyJsonBig } from './big-json';
+import { call, errorOf, rootKey, okJson } from '../../test/helpers';
+import { stringifyJsonBig } from './big-json';
 import { rowEvent } from './row-events';
 import { TABLES_API } from './row-values';
 import { findRow } from './rows-store';
@@ -12,11 +12,7 @@ type Json = Record<string, unknown>;
 const send = (method: string, path: string, body?: unknown, key: string | null = rootKey()) =>
   call(path, { method, key, body: body === undefined ? undefined : stringifyJsonBig(body) });
 
-async function ok<T = Json>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return (text ? parseJsonBig(text) : null) as T;
-}
+const ok = okJson;
 
 async function fails(res: Response, status: number, type: string, message?: string | RegExp) {
   const err = await errorOf(res);

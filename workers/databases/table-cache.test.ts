@@ -6,9 +6,8 @@
  */
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { call, errorOf, rootKey } from '../../test/helpers';
+import { call, errorOf, rootKey, okJson } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
-import { parseJsonBig } from './big-json';
 
 type Json = Record<string, unknown>;
 let ipCounter = 1;
@@ -19,11 +18,7 @@ const send = (method: string, path: string, body?: unknown, auth: { key?: string
   return call(path, { method, headers, key: auth.key ?? null, body: body === undefined ? undefined : JSON.stringify(body) });
 };
 
-async function ok<T = Json>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return (text ? parseJsonBig(text) : null) as T;
-}
+const ok = okJson;
 
 async function signedIn(): Promise<{ id: string; cookie: string }> {
   const id = uniqueId();
