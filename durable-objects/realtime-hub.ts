@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { mayReceive } from '../workers/lib/permissions';
 
 /** What a hub keeps per socket, in its hibernation attachment. */
 export interface SocketState {
@@ -57,10 +58,9 @@ export class RealtimeHub extends DurableObject<Env> {
   /** Sends `msg` to every socket subscribed to one of its channels and holding one of its roles. */
   async publish(msg: HubMessage): Promise<number> {
     let delivered = 0;
-    const open = msg.roles.includes('any');
     for (const ws of this.ctx.getWebSockets()) {
       const state = ws.deserializeAttachment() as SocketState;
-      if (!open && !state.roles.some((r) => msg.roles.includes(r))) continue;
+      if (!mayReceive(state.roles, msg.roles)) continue;
       const matching = Object.entries(state.subscriptions)
         .filter(([, channels]) => channels.some((ch) => msg.channels.includes(ch)))
         .map(([id]) => id);

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, createScheduledController, 
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import worker from '../workers/index';
-import { makeEvent } from '../workers/events/publish';
+import { makeEvent } from '../workers/events/event';
 import { runIsolated } from '../workers/sandbox/isolate';
 import { toAppwriteDate } from '../workers/lib/time';
 import { makePng } from './png';

@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { parseJsonBig } from '../workers/databases/big-json';
+import { parseJsonBig } from '../workers/lib/json-big';
 
 /** `call()` options: a `json` value is sent as the JSON body. */
 export type CallInit = RequestInit & { key?: string | null; project?: string | null; json?: unknown };

@@ -5,6 +5,11 @@ import { runMaintenance } from './events/maintenance';
 export { RealtimeHub } from '../durable-objects/realtime-hub';
 export { RateLimiter } from '../durable-objects/rate-limiter';
 
+// Event wiring, in one place. After-commit sinks (events/publish.ts `registerSink`): the queue sink
+// is built in; realtime registers its RPC fan-out to the hub shards here. Queue handlers
+// (events/consumer.ts `registerEventHandler`): function triggers and webhooks register here, each
+// with a stable name, since per-handler receipts carry it.
+
 export default {
   fetch: app.fetch,
 

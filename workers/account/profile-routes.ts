@@ -8,13 +8,15 @@ import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
 import { assertPasswordPolicy, hashPassword, verifyPassword } from '../lib/password';
 import { nowDate } from '../lib/time';
-import { body, customIdParam, emailParam, listParams, nameParam, passwordParam, phoneParam, query } from '../lib/validator';
+import { customIdParam, emailParam, listParams, nameParam, passwordParam, phoneParam } from '../lib/validator';
+import { body, query } from '../http/body';
 import { requireScope } from '../middleware/principal';
 import { rateLimit } from '../middleware/rate-limit';
 import { listIdentities } from '../users/related';
 import { createUser, updateUser, type UserPatch, type UserRow } from '../users/store';
 import { listLogs, logModel, logStatement } from './logs';
-import { accountModel, clearSessionCookies, currentUser, emit, requestMeta } from './respond';
+import { accountModel, clearSessionCookies, currentUser, emit } from './respond';
+import { requestMeta } from '../http/request';
 import { deleteSessionsStatement } from './sessions';
 
 type C = Context<AppEnv>;
@@ -38,7 +40,7 @@ async function confirmPassword(user: UserRow, password: string): Promise<UserPat
 
 async function changeUser(c: C, user: UserRow, patch: UserPatch, event: string, extra: Parameters<typeof updateUser>[3] = []) {
   const updated = await updateUser(c.env.DB, user.id, patch, [
-    logStatement(c.env.DB, { userId: user.id, event: 'user.update', ...requestMeta(c) }),
+    logStatement(c.env.DB, { userId: user.id, event: 'user.update', ...requestMeta(c.req.raw.headers) }),
     ...extra,
   ]);
   emit(c, [`users.${user.id}.${event}`], accountModel(updated), user.id);
@@ -67,7 +69,7 @@ export const profileRoutes = new Hono<AppEnv>()
       const user = await createUser(
         c.env.DB,
         { id, email, name: input.name ?? '', password: await hashPassword(input.password) },
-        [logStatement(c.env.DB, { userId: id, event: 'user.create', ...requestMeta(c) })],
+        [logStatement(c.env.DB, { userId: id, event: 'user.create', ...requestMeta(c.req.raw.headers) })],
       );
       emit(c, [`users.${user.id}.create`], accountModel(user), user.id);
       return c.json(accountModel(user), 201);

@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
 import { drizzle } from 'drizzle-orm/d1';
 import type { AppEnv } from '../env';
-import { makeEvent, publishEvents } from '../events/publish';
+import { makeEvent } from '../events/event';
+import { publishAfterCommit } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import type { UserPrincipal } from '../lib/principal';
-import { clientIp } from '../middleware/rate-limit';
+import { requestMeta } from '../http/request';
 import { mailerFor, type MailMessage } from '../mail/mailer';
 import { getUser, updateUserStatement, userModel, type Statement, type UserPatch, type UserRow } from '../users/store';
 import { authenticatedUser } from './authenticate';
@@ -14,17 +15,6 @@ import { sessionModel, sessionStatements } from './sessions';
 
 /** Shared steps of the account routes: who is calling, cookies, session issue, events, mail. */
 type C = Context<AppEnv>;
-
-/** A string field of the JSON body, lowercased ('' when absent): rate-limit keys name the email or user. */
-export async function bodyField(c: C, name: string): Promise<string> {
-  const data = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
-  const v = data?.[name];
-  return typeof v === 'string' ? v.toLowerCase() : '';
-}
-
-export function requestMeta(c: C) {
-  return { ip: clientIp(c), userAgent: c.req.header('User-Agent') ?? 'UNKNOWN' };
-}
 
 /** The signed-in caller and their user row (routes behind `requireScope('account')`). */
 export async function currentUser(c: C): Promise<{ principal: UserPrincipal; user: UserRow }> {
@@ -43,7 +33,7 @@ export const accountModel = (row: UserRow) => userModel(row);
 
 /** Publishes after the write has committed; only the user may see their account events. */
 export function emit(c: C, names: string[], payload: Record<string, unknown>, userId: string) {
-  c.executionCtx.waitUntil(publishEvents(c.env, [makeEvent(names, payload, [`user:${userId}`], userId)]).catch((err) => console.error('publish failed', err)));
+  publishAfterCommit(c, [makeEvent(names, payload, [`user:${userId}`], userId)]);
 }
 
 export function isKeyCaller(c: C) {
@@ -89,7 +79,7 @@ export async function issueSession(c: C, user: UserRow, opts: IssueOptions) {
  */
 export async function startSession(c: C, user: UserRow, opts: IssueOptions) {
   const config = c.get('config');
-  const meta = requestMeta(c);
+  const meta = requestMeta(c.req.raw.headers);
   const { row, secret, statements } = await sessionStatements(
     c.env.DB,
     { userId: user.id, provider: opts.provider, providerUid: opts.providerUid, factors: opts.factors, duration: config.sessionDuration, ...meta },

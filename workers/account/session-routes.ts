@@ -4,13 +4,15 @@ import type { AppEnv } from '../env';
 import { ApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
 import { burnDummyVerification, hashPassword, verifyPassword } from '../lib/password';
-import { body, customIdParam, emailParam, intParam, passwordParam, secretParam } from '../lib/validator';
+import { customIdParam, emailParam, intParam, passwordParam, secretParam } from '../lib/validator';
+import { body } from '../http/body';
 import { requireScope } from '../middleware/principal';
-import { clientIp, rateLimit } from '../middleware/rate-limit';
+import { rateLimit } from '../middleware/rate-limit';
+import { bodyField, clientIp, requestMeta } from '../http/request';
 import { findUser, findUserByEmail, insertUserStatement, newUserRow } from '../users/store';
 import { JWT_DEFAULT_DURATION, signJwt } from './jwt';
 import { logStatement } from './logs';
-import { assertNoSession, bodyField, clearSessionCookies, currentUser, emit, issueSession, requestMeta } from './respond';
+import { assertNoSession, clearSessionCookies, currentUser, emit, issueSession } from './respond';
 import { deleteSession, deleteSessions, extendSession, getSession, listSessions, sessionModel } from './sessions';
 import { SESSION_TOKEN_TYPES, consumeToken } from './tokens';
 
@@ -20,7 +22,7 @@ const emailSession = body(z.object({ email: emailParam, password: passwordParam 
 const tokenSession = body(z.object({ userId: customIdParam, secret: secretParam }));
 const byUserAndIp = rateLimit({
   limit: 10,
-  key: async (c) => `ip:${clientIp(c)},userId:${await bodyField(c, 'userId')}`,
+  key: async (c) => `ip:${clientIp(c.req.raw.headers)},userId:${await bodyField(c.req, 'userId')}`,
   resetOn: [201],
 });
 
@@ -52,7 +54,7 @@ async function emailPasswordSession(c: C, input: { email: string; password: stri
   return issueSession(c, user, { provider: 'email', providerUid: user.email ?? '', factors: ['password'], userPatch });
 }
 
-const emailSessionLimit = rateLimit({ limit: 10, key: async (c) => `url:/account/sessions/email,email:${await bodyField(c, 'email')}`, resetOn: [201] });
+const emailSessionLimit = rateLimit({ limit: 10, key: async (c) => `url:/account/sessions/email,email:${await bodyField(c.req, 'email')}`, resetOn: [201] });
 
 /** Sign-in routes (scope `sessions.write`) and the signed-in user's own sessions (scope `account`). */
 export const sessionRoutes = new Hono<AppEnv>()
@@ -61,14 +63,14 @@ export const sessionRoutes = new Hono<AppEnv>()
   .post(
     '/sessions/anonymous',
     requireScope('sessions.write'),
-    rateLimit({ limit: 50, key: (c) => `ip:${clientIp(c)}` }),
+    rateLimit({ limit: 50, key: (c) => `ip:${clientIp(c.req.raw.headers)}` }),
     async (c) => {
       assertNoSession(c);
       const row = newUserRow({ id: uniqueId() });
       return issueSession(c, row, {
         provider: 'anonymous',
         factors: ['anonymous'],
-        before: [insertUserStatement(c.env.DB, row), logStatement(c.env.DB, { userId: row.id, event: 'user.create', ...requestMeta(c) })],
+        before: [insertUserStatement(c.env.DB, row), logStatement(c.env.DB, { userId: row.id, event: 'user.create', ...requestMeta(c.req.raw.headers) })],
       });
     },
   )
@@ -83,7 +85,7 @@ export const sessionRoutes = new Hono<AppEnv>()
   .delete('/sessions', requireScope('account'), rateLimit({ limit: 100 }), async (c) => {
     const { principal, user } = await currentUser(c);
     const deleted = await deleteSessions(c.env.DB, user.id, undefined, [
-      logStatement(c.env.DB, { userId: user.id, event: 'session.delete', ...requestMeta(c) }),
+      logStatement(c.env.DB, { userId: user.id, event: 'session.delete', ...requestMeta(c.req.raw.headers) }),
     ]);
     const current = deleted.find((s) => s.id === principal.sessionId);
     if (current) {
@@ -111,7 +113,7 @@ export const sessionRoutes = new Hono<AppEnv>()
     const id = c.req.param('sessionId') === 'current' ? principal.sessionId : c.req.param('sessionId');
     const row = await deleteSession(c.env.DB, user.id, id);
     // Logged only once the session is known to have existed, so a refused delete writes nothing.
-    await logStatement(c.env.DB, { userId: user.id, event: 'session.delete', resource: `session/${row.id}`, ...requestMeta(c) });
+    await logStatement(c.env.DB, { userId: user.id, event: 'session.delete', resource: `session/${row.id}`, ...requestMeta(c.req.raw.headers) });
     const current = row.id === principal.sessionId;
     if (current) clearSessionCookies(c);
     emit(c, [`users.${user.id}.sessions.${row.id}.delete`], sessionModel(row, { current }), user.id);

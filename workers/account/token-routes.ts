@@ -8,15 +8,17 @@ import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
 import { assertPasswordPolicy, hashPassword } from '../lib/password';
 import { nowDate } from '../lib/time';
-import { body, boolParam, customIdParam, emailParam, secretParam } from '../lib/validator';
+import { boolParam, customIdParam, emailParam, secretParam } from '../lib/validator';
+import { body } from '../http/body';
 import { redirectParam } from '../middleware/cors';
 import { requireScope } from '../middleware/principal';
-import { clientIp, rateLimit } from '../middleware/rate-limit';
+import { rateLimit } from '../middleware/rate-limit';
+import { bodyField, clientIp, requestMeta } from '../http/request';
 import { magicUrlMail, otpMail, recoveryMail, verificationMail } from '../mail/templates';
 import { createUser, findUser, findUserByEmail, updateUser, userModel, type UserRow } from '../users/store';
 import { logStatement } from './logs';
 import { withQuery } from './oauth2/redirects';
-import { bodyField, currentUser, emit, isKeyCaller, requestMeta, sendMail } from './respond';
+import { currentUser, emit, isKeyCaller, sendMail } from './respond';
 import { deleteSessionsStatement } from './sessions';
 import { consumeToken, createToken, securityPhrase, tokenModel, type TokenRow } from './tokens';
 
@@ -24,11 +26,11 @@ type C = Context<AppEnv>;
 
 /** Appwrite keys these limits by the route and the email, and separately by the route and the IP. */
 const perEmailAndIp = (route: string, limit: number) => [
-  rateLimit({ limit, key: async (c) => `url:${route},email:${await bodyField(c, 'email')}` }),
-  rateLimit({ limit, key: (c) => `url:${route},ip:${clientIp(c)}` }),
+  rateLimit({ limit, key: async (c) => `url:${route},email:${await bodyField(c.req, 'email')}` }),
+  rateLimit({ limit, key: (c) => `url:${route},ip:${clientIp(c.req.raw.headers)}` }),
 ] as const;
 
-const perUserParam = (route: string) => rateLimit({ limit: 10, key: async (c) => `url:${route},userId:${await bodyField(c, 'userId')}` });
+const perUserParam = (route: string) => rateLimit({ limit: 10, key: async (c) => `url:${route},userId:${await bodyField(c.req, 'userId')}` });
 
 /** Token responses carry the secret only for API keys (Appwrite marks it sensitive). */
 function tokenResponse(c: C, row: TokenRow, secret: string, status: 200 | 201) {
@@ -46,7 +48,7 @@ async function passwordlessUser(c: C, userId: string, email: string): Promise<Us
   const linked = await drizzle(c.env.DB).select({ id: identities.id }).from(identities).where(eq(identities.providerEmail, email)).limit(1);
   if (linked[0]) throw new ApiError('general_bad_request');
   const id = resolveId(userId, 'userId');
-  const user = await createUser(c.env.DB, { id, email }, [logStatement(c.env.DB, { userId: id, event: 'user.create', ...requestMeta(c) })]);
+  const user = await createUser(c.env.DB, { id, email }, [logStatement(c.env.DB, { userId: id, event: 'user.create', ...requestMeta(c.req.raw.headers) })]);
   emit(c, [`users.${user.id}.create`], userModel(user), user.id);
   return user;
 }
@@ -59,7 +61,7 @@ async function magicUrlToken(c: C, input: { userId: string; email: string; url?:
   const target = input.url ? redirectParam('url', input.url, config) : new URL('/auth/magic-url', c.req.url);
   const user = await passwordlessUser(c, input.userId, input.email.toLowerCase());
   const phrase = input.phrase ? securityPhrase() : '';
-  const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'magic-url', phrase, ...requestMeta(c) });
+  const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'magic-url', phrase, ...requestMeta(c.req.raw.headers) });
   const url = withQuery(target.toString(), { userId: user.id, secret, expire: row.expire, project: config.projectId });
   await sendMail(c, magicUrlMail({ to: user.email ?? input.email, name: user.name, project: config.projectName, url, phrase }));
   return tokenResponse(c, row, secret, 201);
@@ -75,7 +77,7 @@ export const tokenRoutes = new Hono<AppEnv>()
       const input = c.req.valid('json');
       const user = await passwordlessUser(c, input.userId, input.email.toLowerCase());
       const phrase = input.phrase ? securityPhrase() : '';
-      const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'email', phrase, ...requestMeta(c) });
+      const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'email', phrase, ...requestMeta(c.req.raw.headers) });
       const project = c.get('config').projectName;
       await sendMail(c, otpMail({ to: user.email ?? input.email, name: user.name, project, code: secret, phrase }));
       return tokenResponse(c, row, secret, 201);
@@ -95,7 +97,7 @@ export const tokenRoutes = new Hono<AppEnv>()
       const user = await findUserByEmail(c.env.DB, input.email);
       if (!user) throw new ApiError('user_not_found');
       if (!user.status) throw new ApiError('user_blocked');
-      const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'recovery', ...requestMeta(c) });
+      const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'recovery', ...requestMeta(c.req.raw.headers) });
       const url = withQuery(target.toString(), { userId: user.id, secret, expire: row.expire });
       await sendMail(c, recoveryMail({ to: user.email ?? input.email, name: user.name, project: c.get('config').projectName, url }));
       emit(c, [`users.${user.id}.recovery.${row.id}.create`], tokenModel(row), user.id);
@@ -118,7 +120,7 @@ export const tokenRoutes = new Hono<AppEnv>()
         c.env.DB,
         user.id,
         { ...(await hashPassword(input.password)), passwordUpdate: nowDate(), emailVerification: true },
-        [deleteSessionsStatement(c.env.DB, user.id), logStatement(c.env.DB, { userId: user.id, event: 'recovery.update', ...requestMeta(c) })],
+        [deleteSessionsStatement(c.env.DB, user.id), logStatement(c.env.DB, { userId: user.id, event: 'recovery.update', ...requestMeta(c.req.raw.headers) })],
       );
       emit(c, [`users.${user.id}.recovery.${token.id}.update`], tokenModel(token), user.id);
       return c.json(tokenModel(token));
@@ -137,7 +139,7 @@ async function createVerification(c: C, url: string) {
   const target = redirectParam('url', url, c.get('config'));
   if (!user.email) throw new ApiError('user_email_not_found');
   if (user.emailVerification) throw new ApiError('user_email_already_verified');
-  const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'verification', ...requestMeta(c) });
+  const { row, secret } = await createToken(c.env.DB, { userId: user.id, type: 'verification', ...requestMeta(c.req.raw.headers) });
   const link = withQuery(target.toString(), { userId: user.id, secret, expire: row.expire });
   await sendMail(c, verificationMail({ to: user.email, name: user.name, project: c.get('config').projectName, url: link }));
   emit(c, [`users.${user.id}.verification.${row.id}.create`], tokenModel(row), user.id);
@@ -155,7 +157,7 @@ async function confirmVerification(c: C, input: { userId: string; secret: string
   if (!user) throw new ApiError('user_not_found');
   const token = await consumeToken(c.env.DB, user.id, input.secret, ['verification']);
   await updateUser(c.env.DB, user.id, { emailVerification: true }, [
-    logStatement(c.env.DB, { userId: user.id, event: 'verification.update', ...requestMeta(c) }),
+    logStatement(c.env.DB, { userId: user.id, event: 'verification.update', ...requestMeta(c.req.raw.headers) }),
   ]);
   emit(c, [`users.${user.id}.verification.${token.id}.update`], tokenModel(token), user.id);
   return c.json(tokenModel(token));

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { toAppwriteDate, parseDate } from '../lib/time';
-import { toIntValue } from './big-json';
+import { toIntValue } from '../lib/json-big';
 import { columnNoun, flavoredError, type Flavor } from './flavor';
 import type { ColumnDef, ColumnType } from './types';
 import { isValidDatetime, isValidEmail, isValidIp, isValidUrl } from './value-formats';

@@ -4,7 +4,7 @@
  * `databases.<db>.collections.<t>.documents.<id>.<action>`), as Appwrite does, with the roles that
  * may read the row so realtime and triggers never leak it.
  */
-import { makeEvent, type LedgeEvent } from '../events/publish';
+import { jsonSafe, makeEvent, type LedgeEvent } from '../events/event';
 import type { Principal } from '../lib/principal';
 import { rowEventRoles } from './row-permissions';
 import { rowModel, type StoredRow } from './rows-store';
@@ -20,15 +20,10 @@ export function rowEventNames(databaseId: string, tableId: string, rowId: string
   ];
 }
 
-/** Queue messages are JSON: an int64 beyond 2^53 travels as the nearest number. */
-function queueSafe(model: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(model, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
-}
-
 export function rowEvent(table: TableDef, row: StoredRow, api: RowApi, action: RowAction, principal: Principal): LedgeEvent {
   return makeEvent(
     rowEventNames(table.databaseId, table.id, row.id, action),
-    queueSafe(rowModel(table, row, api)),
+    jsonSafe(rowModel(table, row, api)),
     rowEventRoles(table, row.permissions),
     principal.kind === 'user' ? principal.userId : undefined,
   );

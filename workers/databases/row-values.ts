@@ -7,7 +7,7 @@
  */
 import { ApiError, type ErrorType } from '../lib/errors';
 import { parseDate, toAppwriteDate } from '../lib/time';
-import { parseJsonBig, stringifyJsonBig } from './big-json';
+import { parseJsonBig, stringifyJsonBig } from '../lib/json-big';
 import { isValidEmail, isValidIp, isValidUrl } from './value-formats';
 import { MAX_ROW_BYTES } from './column-rules';
 import type { Flavor } from './flavor';

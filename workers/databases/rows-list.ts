@@ -4,7 +4,8 @@
  * cursor are all computed over readable rows only — a stranger cannot learn that a row exists
  * from a count, a gap in an ordering, or a cursor (an unreadable cursor row is "not found").
  */
-import { compileQueries, countSql, cursorRowSql, assertCursorRow, finishPage, listSql, parseQueries, queryTargetFor, type CompiledQuery, type SqlFragment } from '../lib/query';
+import { compileQueries, countSql, cursorRowSql, assertCursorRow, finishPage, listSql, parseQueries, type CompiledQuery, type SqlFragment } from '../lib/query';
+import { queryTargetFor } from './query-target';
 import type { Principal } from '../lib/principal';
 import { readScope } from './row-permissions';
 import type { RowApi } from './row-values';

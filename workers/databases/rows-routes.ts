@@ -6,13 +6,15 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
-import { publishEvents } from '../events/publish';
+import { publishAfterCommit } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
 import type { Principal } from '../lib/principal';
-import { boolParam, query, queriesParam } from '../lib/validator';
+import { boolParam, queriesParam } from '../lib/validator';
+import { query } from '../http/body';
 import { requireScope } from '../middleware/principal';
-import { jsonBig, readBody } from './big-json';
+import { jsonBig } from '../lib/json-big';
+import { readBody } from '../http/body';
 import { rowEvent, type RowAction } from './row-events';
 import { DOCUMENTS_API, TABLES_API, type RowApi } from './row-values';
 import { bulkCreateRows, bulkDeleteRows, bulkUpdateRows, bulkUpsertRows } from './rows-bulk';
@@ -67,7 +69,7 @@ function noTransaction(id: string | null | undefined) {
 function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction) {
   const principal = c.get('principal');
   const events = rows.map((row) => rowEvent(table, row, api, action, principal));
-  c.executionCtx.waitUntil(publishEvents(c.env, events).catch((e) => console.error('row events', e)));
+  publishAfterCommit(c, events);
 }
 
 export function rowsRoutes(api: RowApi) {

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, errorOf, rootKey, okJson } from '../../test/helpers';
-import { stringifyJsonBig } from './big-json';
+import { stringifyJsonBig } from '../lib/json-big';
 import { rowEvent } from './row-events';
 import { TABLES_API } from './row-values';
 import { findRow } from './rows-store';

@@ -8,11 +8,14 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
-import { makeEvent, publishEvents } from '../events/publish';
+import { jsonSafe, makeEvent } from '../events/event';
+import { publishAfterCommit } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
-import { listParams, query } from '../lib/validator';
-import { jsonBig, readBody } from './big-json';
+import { listParams } from '../lib/validator';
+import { query } from '../http/body';
+import { jsonBig } from '../lib/json-big';
+import { readBody } from '../http/body';
 import { checkColumn, COLUMN_TYPES, createColumnSchema, keyParam, orderParam, updateColumnSchema } from './column-rules';
 import { createColumn, deleteColumn, findColumn, updateColumn } from './column-store';
 import { flavoredError, type Flavor } from './flavor';
@@ -46,8 +49,7 @@ const DB = ':databaseId{(?!transactions$|specifications$)[^/]+}';
  * as (possibly rounded) numbers there. Only API keys see schema, so no role may read them.
  */
 function emit(c: Context<AppEnv>, names: string[], payload: Record<string, unknown>) {
-  const plain = JSON.parse(JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))) as Record<string, unknown>;
-  c.executionCtx.waitUntil(publishEvents(c.env, [makeEvent(names, plain, [])]).catch((err) => console.error('publish failed', err)));
+  publishAfterCommit(c, [makeEvent(names, jsonSafe(payload), [])]);
 }
 
 export function schemaRoutes(flavor: Flavor) {

@@ -14,7 +14,7 @@ import { ApiError } from '../lib/errors';
 import { formatPermissions, parsePermissions, type Permission } from '../lib/permissions';
 import { inKeyOrder } from '../lib/system-list';
 import { nowDate } from '../lib/time';
-import { parseJsonBig, stringifyJsonBig, toIntValue } from './big-json';
+import { parseJsonBig, stringifyJsonBig, toIntValue } from '../lib/json-big';
 import { flavoredError, type Flavor } from './flavor';
 import { createTableSql, columnSqlName, dropTableSql, indexSqlName, permsSqlName, tableSqlName } from './schema-sql';
 import type { ColumnDef, ColumnType, IndexDef, TableDef } from './types';

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { call, errorOf, rootKey } from '../../test/helpers';
-import { parseJsonBig, stringifyJsonBig } from './big-json';
+import { parseJsonBig, stringifyJsonBig } from '../lib/json-big';
 
 const json = (body: unknown) => JSON.stringify(body);
 const post = (path: string, body: unknown, key: string | null = rootKey()) => call(path, { method: 'POST', key, body: json(body) });

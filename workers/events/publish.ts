@@ -1,36 +1,28 @@
-import { uniqueId } from '../lib/ids';
-import { nowDate } from '../lib/time';
+import type { LedgeEvent } from './event';
 
 /**
- * One domain event as it travels on the EVENTS queue. `events` holds every name the change is
- * known by (Appwrite emits the specific and the wildcard-free aliases, e.g. both the tablesdb and
- * the legacy databases names); `roles` is who may read the payload (realtime ACL, function triggers).
+ * The one after-commit publisher. A route calls `publishAfterCommit(c, events)` once its D1 batch
+ * has committed; every registered sink then gets the events off the response path
+ * (`waitUntil`), each on its own, so one failing sink never holds back another or the response.
+ * The queue sink (function triggers, webhooks: workers/events/consumer.ts) is always there;
+ * realtime joins as a direct sink (RPC to the hub shards), not through the queue, whose batching
+ * would add up to a second of latency.
  */
-export interface LedgeEvent {
-  id: string;
-  events: string[];
-  payload: Record<string, unknown>;
-  roles: string[];
-  userId?: string;
-  time: string;
+export interface AfterCommitSink {
+  /** Named in the log line when the sink fails. */
+  name: string;
+  deliver(env: Env, events: LedgeEvent[]): Promise<void>;
 }
 
-export function makeEvent(events: string[], payload: Record<string, unknown>, roles: string[], userId?: string): LedgeEvent {
-  return { id: uniqueId(), events, payload, roles, userId, time: nowDate() };
-}
-
-export function isLedgeEvent(value: unknown): value is LedgeEvent {
-  const v = value as LedgeEvent;
-  return (
-    !!v && typeof v === 'object' && typeof v.id === 'string' && Array.isArray(v.events) &&
-    v.events.every((e) => typeof e === 'string') && typeof v.payload === 'object' && v.payload !== null &&
-    Array.isArray(v.roles) && typeof v.time === 'string'
-  );
+/** What publishing needs from a request: Hono's `Context` fits, and so do a DO's or the consumer's own. */
+export interface PublishContext {
+  env: Env;
+  executionCtx: { waitUntil(promise: Promise<unknown>): void };
 }
 
 /**
- * Queues events after their write has committed. Queue messages are capped at 128 KB; a payload
- * over ~100 KB is sent without its body (consumers refetch by id) rather than failing the write.
+ * Queues events for the consumer. Queue messages are capped at 128 KB; a payload over ~100 KB is
+ * sent without its body (consumers refetch by id) rather than failing the write.
  */
 export async function publishEvents(env: Env, events: LedgeEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -40,4 +32,34 @@ export async function publishEvents(env: Env, events: LedgeEvent[]): Promise<voi
     return { body, contentType: 'json' as const };
   });
   for (let i = 0; i < messages.length; i += 100) await env.EVENTS.sendBatch(messages.slice(i, i + 100));
+}
+
+export const queueSink: AfterCommitSink = { name: 'queue', deliver: publishEvents };
+
+const sinks: AfterCommitSink[] = [queueSink];
+
+/**
+ * Adds a sink (wired once, in workers/index.ts); a second sink of the same name replaces the
+ * first. Returns its removal, for tests.
+ */
+export function registerSink(sink: AfterCommitSink): () => void {
+  const at = sinks.findIndex((s) => s.name === sink.name);
+  if (at >= 0) sinks[at] = sink;
+  else sinks.push(sink);
+  return () => {
+    const i = sinks.indexOf(sink);
+    if (i >= 0) sinks.splice(i, 1);
+  };
+}
+
+export function afterCommitSinks(): readonly AfterCommitSink[] {
+  return sinks;
+}
+
+/** Hands committed events to every sink, after the response; failures are logged, never thrown. */
+export function publishAfterCommit(c: PublishContext, events: LedgeEvent[]): void {
+  if (events.length === 0) return;
+  for (const sink of sinks) {
+    c.executionCtx.waitUntil(sink.deliver(c.env, events).catch((err) => console.error(`[events] ${sink.name} sink failed`, err)));
+  }
 }

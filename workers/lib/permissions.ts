@@ -73,6 +73,14 @@ export function firstUnheldRole(roles: readonly string[], permissions: readonly 
   return null;
 }
 
+/**
+ * May a holder of `roles` receive what `readers` may read (an event's roles, from `itemEventRoles`)?
+ * `any` among the readers opens it to everyone, whatever roles the holder carries.
+ */
+export function mayReceive(roles: readonly string[], readers: readonly string[]): boolean {
+  return readers.includes('any') || roles.some((r) => readers.includes(r));
+}
+
 /** The roles that may read a resource, for realtime event ACLs. */
 export function readRoles(permissions: readonly Permission[]): string[] {
   return [...new Set(permissions.filter((p) => p.action === 'read').map((p) => p.role))];

@@ -1,6 +1,9 @@
-import { zValidator } from '@hono/zod-validator';
-import { z, type ZodType } from 'zod';
-import { ApiError } from './errors';
+import { z } from 'zod';
+
+/**
+ * Appwrite's parameter rules as zod schemas, and the one wording of a failed validation. Pure: the
+ * Hono middleware that applies them to requests is workers/http/body.ts.
+ */
 
 /**
  * Folds the SDKs' bracket notation (`queries[0]=…&queries[1]=…`, `prefs[a]=…`) into arrays and
@@ -31,28 +34,11 @@ export function foldBrackets(input: Record<string, string | string[]>): Record<s
   return out;
 }
 
-function describe(error: z.ZodError): string {
+/** The one wording of a failed validation: `Invalid \`<param>\` param: <reason>` (Appwrite's shape). */
+export function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];
   const param = issue?.path.length ? String(issue.path[0]) : 'body';
   return `Invalid \`${param}\` param: ${issue?.message ?? 'Value is invalid'}`;
-}
-
-const hook = (result: { success: boolean; error?: unknown }) => {
-  if (!result.success) throw new ApiError('general_argument_invalid', describe(result.error as z.ZodError));
-};
-
-/** JSON body validated by `schema`; a mismatch is `general_argument_invalid` (400). */
-export function body<T extends ZodType>(schema: T) {
-  return zValidator('json', schema, hook);
-}
-
-/** Query string validated by `schema` after bracket folding. */
-export function query<T extends ZodType>(schema: T) {
-  return zValidator(
-    'query',
-    z.preprocess((v) => foldBrackets(v as Record<string, string | string[]>), schema) as unknown as T,
-    hook,
-  );
 }
 
 /** Boolean parameter that also accepts the strings GET requests carry. */

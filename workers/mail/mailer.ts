@@ -4,23 +4,9 @@ import type { Config } from '../lib/config';
 import { uniqueId } from '../lib/ids';
 import { nowDate } from '../lib/time';
 import { resendTransport } from './resend';
+import type { Mailer, MailMessage, Transport } from './types';
 
-/** One message Ledge sends: account verification, recovery, magic URL, OTP, invitations. */
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  /** What the mail is for (`verification`, `recovery`, `magic-url`, `otp`, …), kept in the outbox. */
-  kind: string;
-}
-
-export interface Mailer {
-  send(message: MailMessage): Promise<void>;
-}
-
-/** Delivers a message somewhere outside; throws with a short reason when the provider refuses it. */
-export type Transport = (message: MailMessage, from: string) => Promise<void>;
+export type { Mailer, MailMessage, Transport } from './types';
 
 export type MailEnv = Env & { MAIL_API_KEY?: string };
 

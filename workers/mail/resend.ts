@@ -1,4 +1,4 @@
-import type { MailMessage, Transport } from './mailer';
+import type { MailMessage, Transport } from './types';
 
 export const RESEND_ENDPOINT = 'https://api.resend.com/emails';
 

@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { outbox } from '../db/schema';
-import { intParam, query } from '../lib/validator';
+import { intParam } from '../lib/validator';
+import { query } from '../http/body';
 import { requireScope } from '../middleware/principal';
 
 /** `GET /v1/mail/outbox?to=`: the mail Ledge has sent or kept, newest first (scope `mail.read`, keys only). */

@@ -1,4 +1,4 @@
-import type { MailMessage } from './mailer';
+import type { MailMessage } from './types';
 
 /**
  * The texts of Ledge's account mails, after Appwrite's English templates. Each carries what the

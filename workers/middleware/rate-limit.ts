@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiError } from '../lib/errors';
+import { clientIp } from '../http/request';
 
 export interface RateLimitRule {
   /** Hits allowed per window (Appwrite's `abuse-limit`). */
@@ -13,10 +14,6 @@ export interface RateLimitRule {
   resetOn?: number[];
 }
 
-export function clientIp(c: Context<AppEnv>): string {
-  return c.req.header('CF-Connecting-IP') ?? c.req.header('X-Forwarded-For')?.split(',')[0]?.trim() ?? '127.0.0.1';
-}
-
 /**
  * Appwrite's abuse limits: an exact counter in a RateLimiter Durable Object per key, the
  * `X-RateLimit-*` headers, and `general_rate_limit_exceeded` (429) past the limit. API keys and a
@@ -26,7 +23,7 @@ export function rateLimit(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
   const window = rule.window ?? 3600;
   return async function ledgeRateLimit(c, next) {
     if (!c.get('config').rateLimits || c.get('principal').kind === 'key') return next();
-    const key = rule.key ? await rule.key(c) : `url:${c.req.routePath},ip:${clientIp(c)}`;
+    const key = rule.key ? await rule.key(c) : `url:${c.req.routePath},ip:${clientIp(c.req.raw.headers)}`;
     const stub = c.env.RATE_LIMITER.get(c.env.RATE_LIMITER.idFromName(key));
     const result = await stub.hit(rule.limit, window);
     const headers = {

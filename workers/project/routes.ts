@@ -5,7 +5,8 @@ import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
 import { KEY_SCOPES } from '../lib/scopes';
 import { parseDate, toAppwriteDate } from '../lib/time';
-import { body, listParams, query } from '../lib/validator';
+import { listParams } from '../lib/validator';
+import { body, query } from '../http/body';
 import { requireScope } from '../middleware/principal';
 import { createKey, deleteKey, getKey, keyModel, listKeys, updateKey } from './store';
 

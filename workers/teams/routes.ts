@@ -4,10 +4,12 @@ import type { AppEnv } from '../env';
 import { authenticatedUser } from '../account/authenticate';
 import { withQuery } from '../account/oauth2/redirects';
 import { startSession } from '../account/respond';
-import { makeEvent, publishEvents } from '../events/publish';
+import { makeEvent } from '../events/event';
+import { publishAfterCommit } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
-import { body, customIdParam, emailParam, listParams, nameParam, phoneParam, query, secretParam } from '../lib/validator';
+import { customIdParam, emailParam, listParams, nameParam, phoneParam, secretParam } from '../lib/validator';
+import { body, query } from '../http/body';
 import { mailerFor } from '../mail/mailer';
 import { invitationMail } from '../mail/templates';
 import { redirectParam } from '../middleware/cors';
@@ -37,7 +39,7 @@ const prefsParam = z
 function emit(c: C, names: string[], payload: Record<string, unknown>, roles: string[]) {
   const p = c.get('principal');
   const event = makeEvent(names, payload, roles, p.kind === 'user' ? p.userId : undefined);
-  c.executionCtx.waitUntil(publishEvents(c.env, [event]).catch((err) => console.error('publish failed', err)));
+  publishAfterCommit(c, [event]);
 }
 
 const teamEvent = (c: C, team: TeamRow, action: string) =>

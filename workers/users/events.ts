@@ -1,4 +1,4 @@
-import { makeEvent, publishEvents, type LedgeEvent } from '../events/publish';
+import { makeEvent, type LedgeEvent } from '../events/event';
 
 /**
  * Users-API events, named as Appwrite names them (`users.<id>.create`,
@@ -8,9 +8,4 @@ import { makeEvent, publishEvents, type LedgeEvent } from '../events/publish';
  */
 export function userEvent(name: string, userId: string, payload: Record<string, unknown>): LedgeEvent {
   return makeEvent([name], payload, [`user:${userId}`], userId);
-}
-
-/** Publishes after the write has committed, off the response path; a failed publish is logged. */
-export function publishAfter(ctx: { waitUntil(promise: Promise<unknown>): void }, env: Env, events: LedgeEvent[]): void {
-  ctx.waitUntil(publishEvents(env, events).catch((err) => console.error('publish failed', err)));
 }

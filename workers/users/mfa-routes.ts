@@ -2,11 +2,13 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { ApiError } from '../lib/errors';
-import { body, boolParam } from '../lib/validator';
+import { boolParam } from '../lib/validator';
+import { body } from '../http/body';
 import { requireScope } from '../middleware/principal';
 import { recoveryKeys } from '../account/mfa/recovery-codes';
 import { deleteAuthenticator, factorsModel, issueRecoveryCodes, readRecoveryCodes } from '../account/mfa/store';
-import { publishAfter, userEvent } from './events';
+import { publishAfterCommit } from '../events/publish';
+import { userEvent } from './events';
 import { getUser, updateUser, userModel, type UserRow } from './store';
 
 /**
@@ -18,7 +20,7 @@ import { getUser, updateUser, userModel, type UserRow } from './store';
 type C = Context<AppEnv>;
 
 function emitUser(c: C, name: string, row: UserRow) {
-  publishAfter(c.executionCtx, c.env, [userEvent(`users.${row.id}.${name}`, row.id, userModel(row))]);
+  publishAfterCommit(c, [userEvent(`users.${row.id}.${name}`, row.id, userModel(row))]);
 }
 
 export const usersMfaRoutes = new Hono<AppEnv>()

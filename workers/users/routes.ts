@@ -11,15 +11,17 @@ import { assertPasswordPolicy, hashPassword } from '../lib/password';
 import type { ImportedHash } from '../lib/password/imported';
 import { SHA_VERSIONS } from '../lib/password/imported';
 import { nowDate } from '../lib/time';
-import { body, boolParam, customIdParam, emailParam, intParam, listParams, nameParam, phoneParam, query } from '../lib/validator';
+import { boolParam, customIdParam, emailParam, intParam, listParams, nameParam, phoneParam } from '../lib/validator';
+import { body, query } from '../http/body';
 import { requireScope } from '../middleware/principal';
 import { encodeSessionValue } from '../account/cookies';
-import { requestMeta } from '../account/respond';
+import { requestMeta } from '../http/request';
 import { JWT_DEFAULT_DURATION, signJwt } from '../account/jwt';
 import { listLogs, logModel } from '../account/logs';
 import { createSession, deleteSession, deleteSessions, findLiveSession, listSessions, sessionModel } from '../account/sessions';
 import { tokenModel, tokenStatement } from '../account/tokens';
-import { publishAfter, userEvent } from './events';
+import { publishAfterCommit } from '../events/publish';
+import { userEvent } from './events';
 import { importedPassword, type ImportParams } from './imports';
 import { deleteIdentity, identityModel, listIdentities, listUserMemberships, listUsers } from './related';
 import { createUser, deleteUser, getUser, updateUser, userModel, type NewUser, type UserPatch, type UserRow } from './store';
@@ -40,7 +42,7 @@ const full = (row: UserRow) => userModel(row, { secrets: true });
 const visible = (row: UserRow) => userModel(row);
 
 function emitUser(c: C, name: string, row: UserRow) {
-  publishAfter(c.executionCtx, c.env, [userEvent(`users.${row.id}.${name}`, row.id, visible(row))]);
+  publishAfterCommit(c, [userEvent(`users.${row.id}.${name}`, row.id, visible(row))]);
 }
 
 /** Appwrite refuses an email that an OAuth identity of another user already claims. */
@@ -145,7 +147,7 @@ export const usersRoutes = new Hono<AppEnv>()
   })
   .delete('/identities/:identityId', requireScope('users.write'), async (c) => {
     const row = await deleteIdentity(c.env.DB, c.req.param('identityId'));
-    publishAfter(c.executionCtx, c.env, [userEvent(`users.${row.userId}.identities.${row.id}.delete`, row.userId, identityModel(row))]);
+    publishAfterCommit(c, [userEvent(`users.${row.userId}.identities.${row.id}.delete`, row.userId, identityModel(row))]);
     return c.body(null, 204);
   })
   .get('/:userId', requireScope('users.read'), async (c) => c.json(full(await getUser(c.env.DB, c.req.param('userId')))))
@@ -219,27 +221,24 @@ export const usersRoutes = new Hono<AppEnv>()
     const config = c.get('config');
     const { row, secret } = await createSession(
       c.env.DB,
-      { userId: user.id, provider: 'server', factors: ['server'], duration: config.sessionDuration, ...requestMeta(c) },
+      { userId: user.id, provider: 'server', factors: ['server'], duration: config.sessionDuration, ...requestMeta(c.req.raw.headers) },
       config.sessionLimit,
     );
-    publishAfter(c.executionCtx, c.env, [userEvent(`users.${user.id}.sessions.${row.id}.create`, user.id, sessionModel(row, { current: false }))]);
+    publishAfterCommit(c, [userEvent(`users.${user.id}.sessions.${row.id}.create`, user.id, sessionModel(row, { current: false }))]);
     // The caller is an API key: it gets the cookie value, for server-side rendering (`setSession`).
     return c.json(sessionModel(row, { current: false, secret: encodeSessionValue({ id: user.id, secret }) }), 201);
   })
   .delete('/:userId/sessions', requireScope('users.write'), async (c) => {
     const user = await getUser(c.env.DB, c.req.param('userId'));
     const deleted = await deleteSessions(c.env.DB, user.id);
-    publishAfter(
-      c.executionCtx,
-      c.env,
-      deleted.map((s) => userEvent(`users.${user.id}.sessions.${s.id}.delete`, user.id, sessionModel(s, { current: false }))),
+    publishAfterCommit(c, deleted.map((s) => userEvent(`users.${user.id}.sessions.${s.id}.delete`, user.id, sessionModel(s, { current: false }))),
     );
     return c.body(null, 204);
   })
   .delete('/:userId/sessions/:sessionId', requireScope('users.write'), async (c) => {
     const user = await getUser(c.env.DB, c.req.param('userId'));
     const row = await deleteSession(c.env.DB, user.id, c.req.param('sessionId'));
-    publishAfter(c.executionCtx, c.env, [userEvent(`users.${user.id}.sessions.${row.id}.delete`, user.id, sessionModel(row, { current: false }))]);
+    publishAfterCommit(c, [userEvent(`users.${user.id}.sessions.${row.id}.delete`, user.id, sessionModel(row, { current: false }))]);
     return c.body(null, 204);
   })
   .post(
@@ -263,10 +262,10 @@ export const usersRoutes = new Hono<AppEnv>()
         type: 'generic',
         secret: randomSecret(Math.ceil(length / 2)).slice(0, length),
         expire: input.expire ?? 900,
-        ...requestMeta(c),
+        ...requestMeta(c.req.raw.headers),
       });
       await statement;
-      publishAfter(c.executionCtx, c.env, [userEvent(`users.${user.id}.tokens.${row.id}.create`, user.id, tokenModel(row))]);
+      publishAfterCommit(c, [userEvent(`users.${user.id}.tokens.${row.id}.create`, user.id, tokenModel(row))]);
       return c.json(tokenModel(row, secret), 201);
     },
   )

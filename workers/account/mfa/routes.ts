@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { factory, type AppEnv } from '../../env';
 import { sha256Hex, timingSafeEqual } from '../../lib/crypto';
 import { ApiError } from '../../lib/errors';
-import { body } from '../../lib/validator';
+import { body } from '../../http/body';
 import { mfaChallengeMail } from '../../mail/templates';
 import { requireScope } from '../../middleware/principal';
 import { rateLimit } from '../../middleware/rate-limit';

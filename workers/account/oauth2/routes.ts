@@ -9,14 +9,15 @@ import { uniqueViolationText } from '../../lib/d1';
 import { ApiError } from '../../lib/errors';
 import { randomSecret } from '../../lib/crypto';
 import { toAppwriteDate } from '../../lib/time';
-import { query } from '../../lib/validator';
+import { query } from '../../http/body';
 import { isAllowedRedirect } from '../../middleware/cors';
 import { requireScope } from '../../middleware/principal';
-import { clientIp, rateLimit } from '../../middleware/rate-limit';
+import { rateLimit } from '../../middleware/rate-limit';
+import { clientIp, requestMeta } from '../../http/request';
 import type { Statement } from '../../users/store';
 import { encodeSessionValue, sessionCookies } from '../cookies';
 import { logStatement } from '../logs';
-import { emit, requestMeta } from '../respond';
+import { emit } from '../respond';
 import { sessionModel, sessionStatements } from '../sessions';
 import { tokenStatement } from '../tokens';
 import { ProviderResponseError } from './oidc';
@@ -181,7 +182,7 @@ async function finish(c: C, state: OAuth2StateRow) {
   }
 
   const db = c.env.DB;
-  const meta = requestMeta(c);
+  const meta = requestMeta(c.req.raw.headers);
   const config = c.get('config');
   const writes: Statement[] = [...plan.statements];
   if (plan.created) writes.push(logStatement(db, { userId: plan.user.id, event: 'user.create', ...meta }));
@@ -253,7 +254,7 @@ async function callback(c: C) {
   }
 }
 
-const perIp = rateLimit({ limit: 50, key: (c) => `url:${c.req.routePath},ip:${clientIp(c)}` });
+const perIp = rateLimit({ limit: 50, key: (c) => `url:${c.req.routePath},ip:${clientIp(c.req.raw.headers)}` });
 
 /** Mounted under `/v1/account`. */
 export const oauth2Routes = new Hono<AppEnv>()

@@ -1,7 +1,7 @@
 /**
  * Appwrite queries on D1. Typical list endpoint:
  *
- *   const target = queryTargetFor(table);
+ *   const target = queryTargetFor(table);                      // databases/query-target.ts, or systemTarget(...)
  *   const q = compileQueries(queries, target);                 // 400 general_query_invalid
  *   await checkCursor(env.DB, target, q);                      // 400 general_cursor_not_found / database_query_order_null
  *   const stmt = listSql(target, q, { columns: '*', extra: permissionFilter });
@@ -16,7 +16,6 @@ export type * from './types';
 export { QUERY_LIMITS, parseQueries } from './parse';
 export { compile, escapeLike, ftsMatchExpression, quoteIdent, type CompileOptions } from './compile';
 export { assertCursorRow, checkCursor, cursorRowSql, type CursorWording } from './cursor';
-export { queryTargetFor, ROW_SELECTABLE } from './target';
 
 /** Parses, validates and compiles Appwrite query strings for `target`. */
 export function compileQueries(raw: readonly string[], target: QueryTarget, opts?: CompileOptions): CompiledQuery {

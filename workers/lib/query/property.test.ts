@@ -7,12 +7,12 @@ import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { ApiError } from '../errors';
-import { assertCursorRow, compile, countSql, cursorRowSql, finishPage, listSql, parseQueries, queryTargetFor, type CompiledQuery } from './index';
+import { assertCursorRow, compile, countSql, cursorRowSql, finishPage, listSql, parseQueries, type CompiledQuery } from './index';
 import { queryCaseArb, rowsArb, type QueryCase } from './testing/arbitraries';
-import { createTestTable, TEST_TABLE } from './testing/fixture';
+import { createTestTable, TEST_TARGET } from './testing/fixture';
 import { runOracle, type OracleResult, type OracleRow } from './testing/oracle';
 
-const target = queryTargetFor(TEST_TABLE);
+const target = TEST_TARGET;
 const CASES_PER_RUN = 100;
 const RUNS = 105;
 

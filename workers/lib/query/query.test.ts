@@ -2,13 +2,13 @@ import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../errors';
 import {
-  checkCursor, compile, compileQueries, countSql, escapeLike, finishPage, ftsMatchExpression, listSql, parseQueries, queryTargetFor,
+  checkCursor, compile, compileQueries, countSql, escapeLike, finishPage, ftsMatchExpression, listSql, parseQueries,
   type CompiledQuery,
 } from './index';
-import { createTestTable, TEST_TABLE } from './testing/fixture';
+import { createTestTable, TEST_TARGET } from './testing/fixture';
 import { runOracle, type OracleRow } from './testing/oracle';
 
-const target = queryTargetFor(TEST_TABLE);
+const target = TEST_TARGET;
 const q = (method: string, attribute?: string, values?: unknown[]) => {
   const text = JSON.stringify({ method, attribute, values }, (_k, v) => (typeof v === 'bigint' ? `#${v}#` : v));
   return text.replace(/"#(-?\d+)#"/g, '$1');
@@ -114,24 +114,6 @@ describe('helpers', () => {
     expect(ftsMatchExpression('"alpha beta"')).toBe('"alpha beta"');
     expect(ftsMatchExpression('NEAR(x y) OR title:z*')).toBe('"NEAR" OR "x" OR "y" OR "OR" OR "title" OR "z"*');
     expect(ftsMatchExpression('" * ( ) -')).toBeNull();
-  });
-
-  it('maps a TableDef to a query target', () => {
-    expect(target.table).toBe('t_900');
-    expect(target.fields.$id).toEqual({ column: '_uid', kind: 'text', array: false, notNull: true });
-    expect(target.fields.$createdAt.kind).toBe('datetime');
-    expect(target.fields.count).toEqual({ column: 'c_count', kind: 'integer', array: false });
-    expect(target.fields.flag.kind).toBe('boolean');
-    expect(target.fields.tags).toEqual({ column: 'c_tags', kind: 'text', array: true });
-    expect(target.fields.title.fulltext).toEqual({ table: 't_900_fts_1', column: 'f0' });
-    expect(target.fields.name.fulltext).toBeUndefined();
-  });
-
-  it('finds a column in a multi-column fulltext index', () => {
-    const both = { ...TEST_TABLE.indexes[0], key: 'both', columns: ['name', 'title'], orders: [null, null], lengths: [null, null], sqlName: 't_900_fts_2' };
-    const t = queryTargetFor({ ...TEST_TABLE, indexes: [both, TEST_TABLE.indexes[0]] });
-    expect(t.fields.name.fulltext).toEqual({ table: 't_900_fts_2', column: 'f0' });
-    expect(t.fields.title.fulltext).toEqual({ table: 't_900_fts_2', column: 'f1' });
   });
 
   it('never writes client strings into SQL text', () => {

@@ -1,43 +1,49 @@
 /**
- * A user table for query tests, shaped like the databases domain's: `_seq INTEGER PRIMARY KEY,
- * _uid TEXT UNIQUE, _createdAt, _updatedAt, _permissions` + one `c_<key>` column per column
- * (TEXT/INTEGER/REAL, booleans 0/1, arrays JSON text) + a contentless FTS5 table for `title`.
+ * A table for query tests, described only in the compiler's own terms (a QueryTarget), so lib/
+ * needs no domain: `_seq INTEGER PRIMARY KEY, _uid TEXT UNIQUE, _createdAt, _updatedAt,
+ * _permissions` + one `c_<key>` column per column (TEXT/INTEGER/REAL, booleans 0/1, arrays JSON
+ * text) + a contentless FTS5 table for `title`. It is shaped like a databases user table;
+ * workers/databases/query-target.test.ts checks that the databases mapping of the same table
+ * yields exactly TEST_TARGET.
  */
-import type { ColumnDef, ColumnType, IndexDef, TableDef } from '../../../databases/types';
+import type { FieldKind, QueryField, QueryTarget } from '../types';
 import type { OracleRow } from './oracle';
 
-const STAMP = '2026-01-01T00:00:00.000+00:00';
+/** The test table's columns: client key, comparison kind, array or not. */
+export const TEST_COLUMNS: readonly { key: string; kind: FieldKind; array: boolean }[] = [
+  { key: 'title', kind: 'text', array: false },
+  { key: 'name', kind: 'text', array: false },
+  { key: 'count', kind: 'integer', array: false },
+  { key: 'score', kind: 'real', array: false },
+  { key: 'flag', kind: 'boolean', array: false },
+  { key: 'when', kind: 'datetime', array: false },
+  { key: 'tags', kind: 'text', array: true },
+  { key: 'nums', kind: 'integer', array: true },
+];
 
-function column(key: string, type: ColumnType, array = false): ColumnDef {
+const FTS_TABLE = 't_900_fts_1';
+
+function buildTarget(): QueryTarget {
+  const fields: Record<string, QueryField> = {
+    $id: { column: '_uid', kind: 'text', array: false, notNull: true },
+    $sequence: { column: '_seq', kind: 'integer', array: false, notNull: true },
+    $createdAt: { column: '_createdAt', kind: 'datetime', array: false, notNull: true },
+    $updatedAt: { column: '_updatedAt', kind: 'datetime', array: false, notNull: true },
+  };
+  for (const c of TEST_COLUMNS) fields[c.key] = { column: `c_${c.key}`, kind: c.kind, array: c.array };
+  fields.title.fulltext = { table: FTS_TABLE, column: 'f0' };
   return {
-    key, type, array, size: type === 'string' ? 256 : null, required: false, default: null,
-    min: null, max: null, elements: null, encrypt: false, sqlName: `c_${key}`, status: 'available', createdAt: STAMP, updatedAt: STAMP,
+    table: 't_900',
+    fields,
+    idColumn: '_uid',
+    seqColumn: '_seq',
+    selectable: ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'],
   };
 }
 
-const FULLTEXT: IndexDef = {
-  key: 'title_search', type: 'fulltext', columns: ['title'], orders: [null], lengths: [null],
-  sqlName: 't_900_fts_1', status: 'available', createdAt: STAMP, updatedAt: STAMP,
-};
+export const TEST_TARGET: QueryTarget = buildTarget();
 
-export const TEST_TABLE: TableDef = {
-  databaseId: 'db', id: 'things', seq: 900, name: 'Things', enabled: true, rowSecurity: false, permissions: [],
-  sqlName: 't_900', permsSqlName: 't_900_perms',
-  columns: [
-    column('title', 'string'),
-    column('name', 'string'),
-    column('count', 'bigint'),
-    column('score', 'float'),
-    column('flag', 'boolean'),
-    column('when', 'datetime'),
-    column('tags', 'string', true),
-    column('nums', 'integer', true),
-  ],
-  indexes: [FULLTEXT],
-  createdAt: STAMP, updatedAt: STAMP,
-};
-
-const SQL_TYPE: Record<string, string> = { string: 'TEXT', bigint: 'INTEGER', integer: 'INTEGER', float: 'REAL', boolean: 'INTEGER', datetime: 'TEXT' };
+const SQL_TYPE: Record<FieldKind, string> = { text: 'TEXT', integer: 'INTEGER', real: 'REAL', boolean: 'INTEGER', datetime: 'TEXT' };
 
 /** D1 cannot bind bigint or booleans; INTEGER affinity turns decimal text back into an exact integer. */
 function stored(value: unknown): unknown {
@@ -49,25 +55,24 @@ function stored(value: unknown): unknown {
 }
 
 /** Creates the table (dropping a previous one) and inserts `rows` with their `$sequence`. */
-export async function createTestTable(db: D1Database, rows: OracleRow[], table: TableDef = TEST_TABLE): Promise<void> {
-  const t = `"${table.sqlName}"`;
-  const fts = table.indexes.find((i) => i.type === 'fulltext')!;
-  const cols = table.columns.map((c) => `"${c.sqlName}" ${c.array ? 'TEXT' : SQL_TYPE[c.type]}`);
+export async function createTestTable(db: D1Database, rows: OracleRow[]): Promise<void> {
+  const t = `"${TEST_TARGET.table}"`;
+  const cols = TEST_COLUMNS.map((c) => `"c_${c.key}" ${c.array ? 'TEXT' : SQL_TYPE[c.kind]}`);
   await db.batch([
-    db.prepare(`DROP TABLE IF EXISTS "${fts.sqlName}"`),
+    db.prepare(`DROP TABLE IF EXISTS "${FTS_TABLE}"`),
     db.prepare(`DROP TABLE IF EXISTS ${t}`),
     db.prepare(`CREATE TABLE ${t} (_seq INTEGER PRIMARY KEY AUTOINCREMENT, _uid TEXT NOT NULL UNIQUE, _createdAt TEXT NOT NULL, _updatedAt TEXT NOT NULL, _permissions TEXT NOT NULL DEFAULT '[]', ${cols.join(', ')})`),
-    db.prepare(`CREATE INDEX "${table.sqlName}_count" ON ${t} ("c_count")`),
-    db.prepare(`CREATE INDEX "${table.sqlName}_created" ON ${t} (_createdAt, _seq)`),
-    db.prepare(`CREATE VIRTUAL TABLE "${fts.sqlName}" USING fts5(f0, content='')`),
+    db.prepare(`CREATE INDEX "t_900_count" ON ${t} ("c_count")`),
+    db.prepare(`CREATE INDEX "t_900_created" ON ${t} (_createdAt, _seq)`),
+    db.prepare(`CREATE VIRTUAL TABLE "${FTS_TABLE}" USING fts5(f0, content='')`),
   ]);
-  const names = table.columns.map((c) => `"${c.sqlName}"`).join(', ');
-  const marks = table.columns.map(() => '?').join(', ');
+  const names = TEST_COLUMNS.map((c) => `"c_${c.key}"`).join(', ');
+  const marks = TEST_COLUMNS.map(() => '?').join(', ');
   const insert = db.prepare(`INSERT INTO ${t} (_seq, _uid, _createdAt, _updatedAt, ${names}) VALUES (?, ?, ?, ?, ${marks})`);
-  const insertFts = db.prepare(`INSERT INTO "${fts.sqlName}" (rowid, f0) VALUES (?, ?)`);
+  const insertFts = db.prepare(`INSERT INTO "${FTS_TABLE}" (rowid, f0) VALUES (?, ?)`);
   const statements = rows.flatMap((r) => [
-    insert.bind(r.$sequence, r.$id, r.$createdAt, r.$updatedAt, ...table.columns.map((c) => stored(r[c.key]))),
-    insertFts.bind(r.$sequence, stored(r[fts.columns[0]])),
+    insert.bind(r.$sequence, r.$id, r.$createdAt, r.$updatedAt, ...TEST_COLUMNS.map((c) => stored(r[c.key]))),
+    insertFts.bind(r.$sequence, stored(r.title)),
   ]);
   for (let i = 0; i < statements.length; i += 500) await db.batch(statements.slice(i, i + 500));
 }

@@ -1,6 +1,6 @@
 /** The query view of a user table: its columns plus the system columns, with their fulltext tables. */
-import { ftsColumnName, storageKind, SYSTEM_COLUMNS, type TableDef } from '../../databases/types';
-import type { QueryField, QueryTarget } from './types';
+import { ftsColumnName, storageKind, SYSTEM_COLUMNS, type TableDef } from './types';
+import type { QueryField, QueryTarget } from '../lib/query';
 
 /** What `select` may name on a row besides its columns. */
 export const ROW_SELECTABLE = ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'] as const;

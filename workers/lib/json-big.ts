@@ -4,9 +4,6 @@
  * Appwrite answers with int64 bounds (±9223372036854775807 by default) that must go out as
  * number literals too. Integers beyond ±2^53 become `bigint` here and are written back verbatim.
  */
-import type { Context } from 'hono';
-import type { ZodType, z } from 'zod';
-import { ApiError } from '../lib/errors';
 
 type SourceContext = { source?: string };
 
@@ -38,29 +35,4 @@ export function jsonBig(value: unknown, status = 200): Response {
 export function toIntValue(value: bigint | number): number | bigint {
   const big = typeof value === 'bigint' ? value : BigInt(value);
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
-}
-
-function describe(error: z.ZodError): string {
-  const issue = error.issues[0];
-  const param = issue?.path.length ? String(issue.path[0]) : 'body';
-  return `Invalid \`${param}\` param: ${issue?.message ?? 'Value is invalid'}`;
-}
-
-/**
- * Reads and validates a JSON body with int64-safe parsing. Bad JSON or a schema mismatch is
- * `general_argument_invalid`, worded like lib/validator's `body()`.
- */
-export async function readBody<T extends ZodType>(c: Context, schema: T): Promise<z.output<T>> {
-  const text = await c.req.text();
-  let raw: unknown = {};
-  if (text.trim() !== '') {
-    try {
-      raw = parseJsonBig(text);
-    } catch {
-      throw new ApiError('general_argument_invalid', 'Invalid request body: Malformed JSON');
-    }
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) throw new ApiError('general_argument_invalid', describe(result.error));
-  return result.data;
 }

@@ -1,0 +1,86 @@
+// ---------------------------------------------------------------------------------------------
+// Databases (migrations/0003_databases.sql). Metadata only: each table row here names a real
+// SQLite table `t_<seq>` (+ `t_<seq>_perms`, indexes, FTS5 tables) that workers/databases/
+// schema-store.ts creates and drops at run time. Keys compare case-insensitively, as SQLite
+// column names do.
+// ---------------------------------------------------------------------------------------------
+import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { bool, json } from './columns';
+
+/** User databases; `type` is `tablesdb` or `legacy` (which API created it; both APIs serve both). */
+export const databases = sqliteTable(
+  'databases',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    enabled: bool('enabled').notNull().default(true),
+    type: text('type').notNull().default('tablesdb'),
+    search: text('search').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('databases_id').on(t.id), index('databases_created_at').on(t.createdAt)],
+);
+
+/** Tables (collections). `seq` names the SQL table `t_<seq>`; permissions are Appwrite strings. */
+export const dbTables = sqliteTable(
+  'tables',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    databaseId: text('database_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name').notNull(),
+    permissions: json<string[]>('permissions').notNull().default([]),
+    rowSecurity: bool('row_security').notNull().default(false),
+    enabled: bool('enabled').notNull().default(true),
+    search: text('search').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    /** Random token replaced by every definition change (migrations/0007_table_version.sql). */
+    version: text('version').notNull().default(''),
+  },
+  (t) => [uniqueIndex('tables_database_id').on(t.databaseId, t.id)],
+);
+
+/**
+ * Columns (attributes). `default_value` is JSON (NULL = no default); `min`/`max` are decimal
+ * strings so int64 bounds survive; `elements` is the enum list as JSON.
+ */
+export const dbColumns = sqliteTable(
+  'columns',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    tableSeq: integer('table_seq').notNull(),
+    key: text('key').notNull(),
+    type: text('type').notNull(),
+    size: integer('size'),
+    required: bool('required').notNull().default(false),
+    array: bool('array').notNull().default(false),
+    defaultValue: text('default_value'),
+    min: text('min'),
+    max: text('max'),
+    elements: json<string[]>('elements'),
+    encrypt: bool('encrypt').notNull().default(false),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('columns_table_key').on(t.tableSeq, t.key)],
+);
+
+/** Indexes; `seq` names the SQL index `t_<table>_i_<seq>` or FTS5 table `t_<table>_fts_<seq>`. */
+export const dbIndexes = sqliteTable(
+  'indexes',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    tableSeq: integer('table_seq').notNull(),
+    key: text('key').notNull(),
+    type: text('type').notNull(),
+    columns: json<string[]>('columns').notNull().default([]),
+    orders: json<(string | null)[]>('orders').notNull().default([]),
+    lengths: json<(number | null)[]>('lengths').notNull().default([]),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('indexes_table_key').on(t.tableSeq, t.key)],
+);

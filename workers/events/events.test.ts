@@ -1,0 +1,111 @@
+import { env } from 'cloudflare:workers';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { consumeEvents, MESSAGE_RECEIPT, type EventHandler } from './consumer';
+import { makeEvent, type LedgeEvent } from './event';
+import { eventMatches, matchesAny } from './match';
+import { publishAfterCommit, registerSink, afterCommitSinks } from './publish';
+
+describe('eventMatches (Appwrite wildcard semantics)', () => {
+  const name = 'databases.db1.tables.t1.rows.r1.update';
+  it.each([
+    [name, true],
+    ['databases.*.tables.*.rows.*.update', true],
+    ['databases.db1.tables.*', true],
+    ['databases.*', true],
+    ['databases.*.tables.*.rows.*', true],
+    ['databases.*.tables.*.rows.*.create', false],
+    ['databases.db2.tables.*', false],
+    ['databases', false],
+    ['databases.*.tables', false],
+    ['*.*.tables.*.rows.*.update', true],
+    [`${name}.extra`, false],
+    ['', false],
+  ])('%s → %s', (pattern, expected) => {
+    expect(eventMatches(pattern, name)).toBe(expected);
+  });
+
+  it('an attribute event is heard by its action and by the full name', () => {
+    expect(eventMatches('users.*.update', 'users.u1.update.email')).toBe(true);
+    expect(eventMatches('users.*.update.email', 'users.u1.update.email')).toBe(true);
+    expect(eventMatches('users.*.update.name', 'users.u1.update.email')).toBe(false);
+    expect(eventMatches('users.*.update', 'users.u1.sessions.s1.create')).toBe(false);
+  });
+
+  it('matchesAny looks at every name an event is known by', () => {
+    const names = ['databases.d.tables.t.rows.r.create', 'databases.d.collections.t.documents.r.create'];
+    expect(matchesAny(['databases.*.collections.*.documents.*.create'], names)).toBe(true);
+    expect(matchesAny(['buckets.*'], names)).toBe(false);
+  });
+});
+
+async function consume(event: LedgeEvent, handlers: EventHandler[]) {
+  const batch = createMessageBatch('ledge-events', [{ id: `m-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body: event }]);
+  const ctx = createExecutionContext();
+  await consumeEvents(batch, env, handlers);
+  return getQueueResult(batch, ctx);
+}
+
+async function receipts(event: LedgeEvent): Promise<string[]> {
+  const { results } = await env.DB.prepare('SELECT handler FROM event_receipts WHERE message_id = ? ORDER BY handler').bind(event.id).all<{ handler: string }>();
+  return results.map((r) => r.handler);
+}
+
+describe('consumeEvents: per-handler receipts', () => {
+  it('a failing delivery is retried alone; what already ran does not run again', async () => {
+    const event = makeEvent(['users.u1.create'], { $id: 'u1' }, ['user:u1']);
+    const ran: string[] = [];
+    let webhookUp = false;
+    const handlers: EventHandler[] = [
+      { name: 'functions', events: ['users.*.create'], targets: async () => ['f1', 'f2'], handle: async (_e, _env, t) => void ran.push(`fn:${t}`) },
+      {
+        name: 'webhooks',
+        handle: async () => {
+          ran.push('webhook');
+          if (!webhookUp) throw new Error('endpoint down');
+        },
+      },
+      { name: 'other', events: ['teams.*'], handle: async () => void ran.push('other') },
+    ];
+    expect((await consume(event, handlers)).retryMessages).toHaveLength(1);
+    expect(ran).toEqual(['fn:f1', 'fn:f2', 'webhook']);
+    expect(await receipts(event)).toEqual(['functions:f1', 'functions:f2']);
+
+    webhookUp = true;
+    const second = await consume(event, handlers);
+    expect(second.retryMessages).toHaveLength(0);
+    expect(second.explicitAcks).toHaveLength(1);
+    expect(ran).toEqual(['fn:f1', 'fn:f2', 'webhook', 'webhook']);
+    expect(await receipts(event)).toEqual([MESSAGE_RECEIPT, 'functions:f1', 'functions:f2', 'webhooks']);
+
+    // Fully handled: a redelivery runs nothing.
+    await consume(event, handlers);
+    expect(ran).toHaveLength(4);
+  });
+});
+
+describe('publishAfterCommit', () => {
+  it('hands the events to every sink, and a failing sink does not stop the others', async () => {
+    const seen: string[] = [];
+    const removals = [
+      registerSink({ name: 'test-broken', deliver: async () => Promise.reject(new Error('down')) }),
+      registerSink({ name: 'test-probe', deliver: async (_env, events) => void seen.push(...events.map((e) => e.events[0])) }),
+    ];
+    expect(afterCommitSinks().map((s) => s.name)).toEqual(expect.arrayContaining(['queue', 'test-broken', 'test-probe']));
+    const waits: Promise<unknown>[] = [];
+    const errors = console.error;
+    console.error = () => {};
+    try {
+      publishAfterCommit({ env, executionCtx: { waitUntil: (p) => void waits.push(p) } }, [makeEvent(['probe.sinks'], {}, [])]);
+      await Promise.all(waits);
+    } finally {
+      console.error = errors;
+      for (const remove of removals) remove();
+    }
+    expect(seen).toEqual(['probe.sinks']);
+    expect(waits).toHaveLength(3);
+    publishAfterCommit({ env, executionCtx: { waitUntil: (p) => void waits.push(p) } }, []);
+    expect(waits).toHaveLength(3);
+    expect(afterCommitSinks().map((s) => s.name)).toEqual(['queue']);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Appwrite's container/item rule, once, for every domain that has one: tables and rows
+ * (`rowSecurity`), buckets and files (`fileSecurity`), functions and executions (`execute`), and
+ * realtime delivery of their events. The container's permissions grant an action on every item;
+ * an item's own permissions count only when the container turns per-item security on. API keys
+ * bypass every check. Pure: no I/O, no Hono. A domain adapts its own shapes to `Container`
+ * (see workers/databases/row-permissions.ts) and keeps its Appwrite wording.
+ */
+import { ApiError } from './errors';
+import {
+  allows,
+  allowsItem,
+  firstUnheldRole,
+  itemReadRoles,
+  parsePermissions,
+  permissionFilterSql,
+  type ConcreteAction,
+  type Permission,
+} from './permissions';
+import type { Principal } from './principal';
+
+export interface Container {
+  /** The container's own permissions (a table's, a bucket's, a function's `execute` as `create`…). */
+  permissions: readonly Permission[];
+  /** Per-item security: `rowSecurity`, `fileSecurity`. */
+  itemSecurity: boolean;
+  /**
+   * The items' permission side table (`(_seq, type, role)` rows, indexed for EXISTS), for list
+   * filtering; only `readScope` needs it.
+   */
+  permsTable?: string;
+}
+
+/** What an item's permissions may name by default (`write` expands to update + delete). */
+export const ITEM_PERMISSION_ACTIONS = ['read', 'update', 'delete'] as const satisfies readonly ConcreteAction[];
+
+const isKey = (p: Principal) => p.kind === 'key';
+
+/**
+ * The wording of utopia's Authorization validator, which Appwrite passes through as the message
+ * of `user_unauthorized` when a container-level check fails.
+ */
+export function authorizationMessage(principal: Principal, granted: string[], action: ConcreteAction): string {
+  if (granted.length === 0) return `No permissions provided for action '${action}'`;
+  return `Missing "${action}" permission for role "${granted[granted.length - 1]}". Only "${JSON.stringify(principal.roles)}" scopes are allowed and "${JSON.stringify(granted)}" was given.`;
+}
+
+function refuse(principal: Principal, container: Container, action: ConcreteAction): never {
+  const granted = container.permissions.filter((p) => p.action === action).map((p) => p.role);
+  throw new ApiError('user_unauthorized', authorizationMessage(principal, granted, action));
+}
+
+/** Creating an item needs the container's `create` permission; items have none of their own to consult. */
+export function assertCanCreate(principal: Principal, container: Container): void {
+  if (!isKey(principal) && !allows(principal.roles, container.permissions, 'create')) refuse(principal, container, 'create');
+}
+
+/** May the caller do `action` to an item with these permissions? */
+export function canAccess(principal: Principal, container: Container, itemPermissions: readonly Permission[], action: ConcreteAction): boolean {
+  return isKey(principal) || allowsItem(principal.roles, container.permissions, itemPermissions, container.itemSecurity, action);
+}
+
+/**
+ * How a list (or any read over many items) is narrowed for the caller: everything, items whose
+ * side table grants `action` (an `EXISTS` condition with the roles as one JSON parameter), or
+ * refused — Appwrite's `find` refuses a caller with no container grant when item security is off.
+ */
+export type ReadScope = { all: true } | { all: false; sql: string; params: [string] };
+
+export function readScope(principal: Principal, container: Container, seqColumn: string, action: ConcreteAction = 'read'): ReadScope {
+  if (isKey(principal) || allows(principal.roles, container.permissions, action)) return { all: true };
+  if (!container.itemSecurity) refuse(principal, container, action);
+  if (!container.permsTable) throw new Error('readScope: the container names no permission side table');
+  const filter = permissionFilterSql(container.permsTable, seqColumn, action, principal.roles);
+  return { all: false, sql: filter.sql, params: filter.params };
+}
+
+/**
+ * The permissions a written item ends up with. `requested` null/undefined means "not sent": a new
+ * item then gets every action in `actions` for `user:<id>` of a signed-in creator (nothing for
+ * guests and keys) and an existing item keeps its own. A non-key caller may only name roles it
+ * holds (`user_unauthorized`, "Permissions must be one of: (…)").
+ */
+export function resolveItemPermissions(
+  principal: Principal,
+  requested: string[] | null | undefined,
+  existing: Permission[] | null,
+  actions: readonly ConcreteAction[] = ITEM_PERMISSION_ACTIONS,
+): Permission[] {
+  let perms: Permission[];
+  if (requested === null || requested === undefined) {
+    if (existing) return existing;
+    perms = principal.kind === 'user' ? actions.map((action) => ({ action, role: `user:${principal.userId}` })) : [];
+  } else {
+    perms = parsePermissions(requested, actions);
+  }
+  if (!isKey(principal) && firstUnheldRole(principal.roles, perms) !== null) {
+    throw new ApiError('user_unauthorized', `Permissions must be one of: (${principal.roles.join(', ')})`);
+  }
+  return perms;
+}
+
+/** The roles an event about this item goes to (realtime delivery, function triggers). */
+export function itemEventRoles(container: Container, itemPermissions: readonly Permission[]): string[] {
+  return itemReadRoles(container.permissions, itemPermissions, container.itemSecurity);
+}
+
+/** `[[type, role], …]` as one JSON parameter, for filling a side table with json_each. */
+export function permissionRowsJson(perms: readonly Permission[]): string {
+  return JSON.stringify(perms.map((p) => [p.action, p.role]));
+}
