@@ -26,6 +26,8 @@ export function requestMeta(headers: Headers): RequestMeta {
  * route's own `body()` reads the same text again for free.
  */
 export async function bodyField(req: HonoRequest, name: string): Promise<string> {
+  const type = req.header('Content-Type');
+  if (type && !/^application\/([a-z-.]+\+)?json/i.test(type)) return '';
   let data: unknown;
   try {
     data = JSON.parse(await req.text());
