@@ -9,9 +9,10 @@ import { AppwriteException, Databases, ID, Permission, Query, Role, TablesDB, ty
 import fc from 'fast-check';
 import { TablesDB as ServerTablesDB, TablesDBIndexType, Users } from 'node-appwrite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseQueries, queryTargetFor } from '../workers/lib/query';
+import { parseQueries } from '../workers/lib/query';
+import { queryTargetFor } from '../workers/databases/query-target';
 import { queryCaseArb, rowsArb } from '../workers/lib/query/testing/arbitraries';
-import { TEST_TABLE } from '../workers/lib/query/testing/fixture';
+import { QUERY_TEST_TABLE as TEST_TABLE } from '../workers/databases/testing/query-table';
 import { runOracle, type OracleRow } from '../workers/lib/query/testing/oracle';
 import { ledge, refusal, serverClient } from './support/ledge';
 import { uniqueEmail, webUser } from './support/web-client';

@@ -10,7 +10,8 @@ import { keyAuthenticator } from './project/authenticate';
 import { projectRoutes } from './project/routes';
 import { healthRoutes } from './health/routes';
 import { usersRoutes } from './users/routes';
-import { jwtAuthenticator, sessionAuthenticator } from './account/authenticate';
+import { jwtAuthenticator, sessionAuthenticator } from './identity/authenticate';
+import { deferredRoutes } from './identity/batch';
 import { accountRoutes, jwksRoutes } from './account/routes';
 import { mfaRoutes } from './account/mfa/routes';
 import { usersMfaRoutes } from './users/mfa-routes';
@@ -22,6 +23,9 @@ import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
 
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
+
+/** Read routes that resolve their caller with `batchWithPrincipal` (one D1 round trip); none yet. */
+const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [];
 
 /** Bodies Ledge reads: JSON, and multipart/urlencoded forms (uploads). Anything else is refused. */
 const BODY_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
@@ -42,7 +46,8 @@ export const app = new Hono<AppEnv>()
     }
     return next();
   })
-  .use(principal(authenticators))
+  // Routes listed here resolve the caller inside their own first D1 batch (identity/batch.ts).
+  .use(principal(authenticators, deferredRoutes(DEFERRED_ROUTES)))
   // A session still owing its second factor may only call the MFA challenge routes and sign out.
   .use(mfa())
   .get('/v1/ping', (c) => c.text('Pong!'))

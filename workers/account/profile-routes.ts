@@ -12,12 +12,13 @@ import { customIdParam, emailParam, listParams, nameParam, passwordParam, phoneP
 import { body, query } from '../http/body';
 import { requireScope } from '../middleware/principal';
 import { rateLimit } from '../middleware/rate-limit';
-import { listIdentities } from '../users/related';
-import { createUser, updateUser, type UserPatch, type UserRow } from '../users/store';
-import { listLogs, logModel, logStatement } from './logs';
-import { accountModel, clearSessionCookies, currentUser, emit } from './respond';
+import { listIdentities } from '../identity/identities';
+import { createUser, updateUser, type UserPatch, type UserRow } from '../identity/users';
+import { listLogs, logModel, logStatement } from '../identity/logs';
+import { clearSessionCookies, currentUser } from '../identity/issue';
+import { accountModel, emit } from './respond';
 import { requestMeta } from '../http/request';
-import { deleteSessionsStatement } from './sessions';
+import { deleteSessionsStatement } from '../identity/sessions';
 
 type C = Context<AppEnv>;
 

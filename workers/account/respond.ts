@@ -1,28 +1,12 @@
 import type { Context } from 'hono';
-import { drizzle } from 'drizzle-orm/d1';
 import type { AppEnv } from '../env';
-import { makeEvent } from '../events/event';
-import { publishAfterCommit } from '../events/publish';
+import { publishUserEvent } from '../identity/events';
+import { userModel, type UserRow } from '../identity/users';
 import { ApiError } from '../lib/errors';
-import type { UserPrincipal } from '../lib/principal';
-import { requestMeta } from '../http/request';
 import { mailerFor, type MailMessage } from '../mail/mailer';
-import { getUser, updateUserStatement, userModel, type Statement, type UserPatch, type UserRow } from '../users/store';
-import { authenticatedUser } from './authenticate';
-import { encodeSessionValue, sameSite, sessionCookieName, sessionCookies } from './cookies';
-import { logStatement } from './logs';
-import { sessionModel, sessionStatements } from './sessions';
 
-/** Shared steps of the account routes: who is calling, cookies, session issue, events, mail. */
+/** Steps only the Account routes share: the session route group, the Account model, events, mail. */
 type C = Context<AppEnv>;
-
-/** The signed-in caller and their user row (routes behind `requireScope('account')`). */
-export async function currentUser(c: C): Promise<{ principal: UserPrincipal; user: UserRow }> {
-  const principal = c.get('principal');
-  if (principal.kind !== 'user') throw new ApiError('user_unauthorized');
-  const user = authenticatedUser(principal) ?? (await getUser(c.env.DB, principal.userId));
-  return { principal, user };
-}
 
 /** Appwrite's `session` route group: no new session while one is active. */
 export function assertNoSession(c: C) {
@@ -33,71 +17,7 @@ export const accountModel = (row: UserRow) => userModel(row);
 
 /** Publishes after the write has committed; only the user may see their account events. */
 export function emit(c: C, names: string[], payload: Record<string, unknown>, userId: string) {
-  publishAfterCommit(c, [makeEvent(names, payload, [`user:${userId}`], userId)]);
-}
-
-export function isKeyCaller(c: C) {
-  return c.get('principal').kind === 'key';
-}
-
-const isSecure = (c: C) => new URL(c.req.url).protocol === 'https:';
-
-function setCookies(c: C, value: string, expires: number) {
-  for (const line of sessionCookies(c.get('config').projectId, value, { secure: isSecure(c), expires })) {
-    c.header('Set-Cookie', line, { append: true });
-  }
-}
-
-/** Logout: expire both cookies; a cross-site page also gets an empty fallback store. */
-export function clearSessionCookies(c: C) {
-  setCookies(c, '', Date.now() - 3600_000);
-  if (!sameSite(c.req.url, c.req.raw.headers)) c.header('X-Fallback-Cookies', '[]');
-}
-
-export interface IssueOptions {
-  provider: string;
-  providerUid?: string;
-  factors: string[];
-  /** Statements that must commit with the session (a new user, a rehash, a consumed token's effects). */
-  before?: Statement[];
-  userPatch?: UserPatch;
-}
-
-/**
- * Creates a session for `user` and answers as Appwrite does: 201, the Session model, both cookies
- * and, for a page on another site, `X-Fallback-Cookies`. The session, the user's oldest-session
- * trim, any user change and the log entry commit in one batch.
- */
-export async function issueSession(c: C, user: UserRow, opts: IssueOptions) {
-  const { row, encoded } = await startSession(c, user, opts);
-  return c.json(sessionModel(row, { current: true, secret: isKeyCaller(c) ? encoded : '' }), 201);
-}
-
-/**
- * `issueSession` without the answer, for routes that sign the user in as a side effect and reply
- * with another model (Teams' updateMembershipStatus answers with the Membership).
- */
-export async function startSession(c: C, user: UserRow, opts: IssueOptions) {
-  const config = c.get('config');
-  const meta = requestMeta(c.req.raw.headers);
-  const { row, secret, statements } = await sessionStatements(
-    c.env.DB,
-    { userId: user.id, provider: opts.provider, providerUid: opts.providerUid, factors: opts.factors, duration: config.sessionDuration, ...meta },
-    config.sessionLimit,
-  );
-  const all: Statement[] = [...(opts.before ?? []), ...statements];
-  if (opts.userPatch) all.push(updateUserStatement(c.env.DB, user.id, opts.userPatch));
-  all.push(logStatement(c.env.DB, { userId: user.id, event: 'session.create', ...meta }));
-  const [first, ...rest] = all;
-  await drizzle(c.env.DB).batch([first, ...rest]);
-
-  const encoded = encodeSessionValue({ id: user.id, secret });
-  setCookies(c, encoded, Date.parse(row.expire));
-  if (!sameSite(c.req.url, c.req.raw.headers)) {
-    c.header('X-Fallback-Cookies', JSON.stringify({ [sessionCookieName(config.projectId)]: encoded }));
-  }
-  emit(c, [`users.${user.id}.sessions.${row.id}.create`], sessionModel(row, { current: false }), user.id);
-  return { row, encoded };
+  publishUserEvent(c, names, payload, userId);
 }
 
 export function mailer(c: C) {

@@ -4,7 +4,7 @@ import { browser } from '../../test/browser';
 import { call, errorOf, rootKey } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { toAppwriteDate } from '../lib/time';
-import { decodeSessionValue } from './cookies';
+import { decodeSessionValue } from '../identity/cookies';
 
 const email = () => `${uniqueId()}@example.com`;
 

@@ -3,7 +3,7 @@ import type { AppEnv } from '../env';
 import { profileRoutes } from './profile-routes';
 import { jwtRoutes, sessionRoutes } from './session-routes';
 import { tokenRoutes, verificationRoutes } from './token-routes';
-import { publicJwks } from './jwt';
+import { publicJwks } from '../identity/jwt';
 
 /**
  * `/v1/account`: the web SDK's Account service (sign-up, sessions, JWTs, OTP and magic-URL

@@ -9,12 +9,13 @@ import { body } from '../http/body';
 import { requireScope } from '../middleware/principal';
 import { rateLimit } from '../middleware/rate-limit';
 import { bodyField, clientIp, requestMeta } from '../http/request';
-import { findUser, findUserByEmail, insertUserStatement, newUserRow } from '../users/store';
-import { JWT_DEFAULT_DURATION, signJwt } from './jwt';
-import { logStatement } from './logs';
-import { assertNoSession, clearSessionCookies, currentUser, emit, issueSession } from './respond';
-import { deleteSession, deleteSessions, extendSession, getSession, listSessions, sessionModel } from './sessions';
-import { SESSION_TOKEN_TYPES, consumeToken } from './tokens';
+import { findUser, findUserByEmail, insertUserStatement, newUserRow } from '../identity/users';
+import { JWT_DEFAULT_DURATION, signJwt } from '../identity/jwt';
+import { logStatement } from '../identity/logs';
+import { clearSessionCookies, currentUser, issueSession } from '../identity/issue';
+import { assertNoSession, emit } from './respond';
+import { deleteSession, deleteSessions, extendSession, getSession, listSessions, sessionModel } from '../identity/sessions';
+import { SESSION_TOKEN_TYPES, consumeToken } from '../identity/tokens';
 
 type C = Context<AppEnv>;
 

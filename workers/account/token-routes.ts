@@ -15,12 +15,13 @@ import { requireScope } from '../middleware/principal';
 import { rateLimit } from '../middleware/rate-limit';
 import { bodyField, clientIp, requestMeta } from '../http/request';
 import { magicUrlMail, otpMail, recoveryMail, verificationMail } from '../mail/templates';
-import { createUser, findUser, findUserByEmail, updateUser, userModel, type UserRow } from '../users/store';
-import { logStatement } from './logs';
-import { withQuery } from './oauth2/redirects';
-import { currentUser, emit, isKeyCaller, sendMail } from './respond';
-import { deleteSessionsStatement } from './sessions';
-import { consumeToken, createToken, securityPhrase, tokenModel, type TokenRow } from './tokens';
+import { createUser, findUser, findUserByEmail, updateUser, userModel, type UserRow } from '../identity/users';
+import { logStatement } from '../identity/logs';
+import { withQuery } from '../http/redirects';
+import { currentUser, isKeyCaller } from '../identity/issue';
+import { emit, sendMail } from './respond';
+import { deleteSessionsStatement } from '../identity/sessions';
+import { consumeToken, createToken, securityPhrase, tokenModel, type TokenRow } from '../identity/tokens';
 
 type C = Context<AppEnv>;
 

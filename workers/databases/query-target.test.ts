@@ -1,32 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TEST_COLUMNS, TEST_TARGET } from '../lib/query/testing/fixture';
+import { TEST_TARGET } from '../lib/query/testing/fixture';
 import { queryTargetFor } from './query-target';
-import type { ColumnDef, ColumnType, IndexDef, TableDef } from './types';
-
-/** lib/query's test table, declared the way the databases domain stores it. */
-const STAMP = '2026-01-01T00:00:00.000+00:00';
-const TYPE: Record<string, ColumnType> = { title: 'string', name: 'string', count: 'bigint', score: 'float', flag: 'boolean', when: 'datetime', tags: 'string', nums: 'integer' };
-
-function column(key: string, array: boolean): ColumnDef {
-  const type = TYPE[key];
-  return {
-    key, type, array, size: type === 'string' ? 256 : null, required: false, default: null,
-    min: null, max: null, elements: null, encrypt: false, sqlName: `c_${key}`, status: 'available', createdAt: STAMP, updatedAt: STAMP,
-  };
-}
-
-const FULLTEXT: IndexDef = {
-  key: 'title_search', type: 'fulltext', columns: ['title'], orders: [null], lengths: [null],
-  sqlName: 't_900_fts_1', status: 'available', createdAt: STAMP, updatedAt: STAMP,
-};
-
-const TABLE: TableDef = {
-  databaseId: 'db', id: 'things', seq: 900, name: 'Things', enabled: true, rowSecurity: false, permissions: [],
-  sqlName: 't_900', permsSqlName: 't_900_perms',
-  columns: TEST_COLUMNS.map((c) => column(c.key, c.array)),
-  indexes: [FULLTEXT],
-  createdAt: STAMP, updatedAt: STAMP,
-};
+import { QUERY_TEST_TABLE as TABLE } from './testing/query-table';
 
 const target = () => queryTargetFor(TABLE);
 

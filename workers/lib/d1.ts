@@ -1,3 +1,5 @@
+import { getTableColumns, getTableName, type Column, type Table } from 'drizzle-orm';
+
 /**
  * D1 reports constraint failures only as text ("UNIQUE constraint failed: users.email"), and
  * drizzle wraps it as the `cause` of its own "Failed query" error. The text of a UNIQUE violation
@@ -9,4 +11,27 @@ export function uniqueViolationText(err: unknown): string | null {
     text += ` ${e instanceof Error ? e.message : String(e)}`;
   }
   return text.includes('UNIQUE constraint failed') ? text : null;
+}
+
+/**
+ * Reads rows of a drizzle table with a plain D1 statement, so the read can sit in any
+ * `env.DB.batch([...])` beside raw SQL (user tables, version checks): the SELECT list names every
+ * column, and `decode` maps a raw row back to drizzle's typed row (JSON, booleans) with the
+ * columns' own mappers — no second description of the table to drift.
+ */
+export function rawReader<T extends Table>(table: T) {
+  const columns = Object.entries(getTableColumns(table)) as [string, Column][];
+  const select = `SELECT ${columns.map(([, col]) => `"${col.name}"`).join(', ')} FROM "${getTableName(table)}"`;
+  return {
+    /** `SELECT <every column> FROM <table>`; append the WHERE clause. */
+    select,
+    decode(raw: Record<string, unknown>): T['$inferSelect'] {
+      const row: Record<string, unknown> = {};
+      for (const [key, col] of columns) {
+        const value = raw[col.name];
+        row[key] = value === null || value === undefined ? null : col.mapFromDriverValue(value);
+      }
+      return row as T['$inferSelect'];
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertRecentChallenge, needsMoreFactors } from '../account/mfa/rules';
+import { assertRecentChallenge, needsMoreFactors } from '../identity/mfa/rules';
 import { isPartialSessionRoute } from './mfa';
 
 describe('MFA gate', () => {

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiError } from '../lib/errors';
+import type { Principal } from '../lib/principal';
 
 /**
  * The routes a session may call before its second factor: Appwrite's `mfa` route group — list
@@ -19,13 +20,18 @@ export function isPartialSessionRoute(method: string, path: string): boolean {
   return PARTIAL_SESSION_ROUTES.some((r) => r.method === method && r.path.test(path));
 }
 
-/** Runs after `principal(...)`: a signed-in user whose session still lacks a factor is held here. */
+/** A signed-in user whose session still lacks a factor is held to the partial-session routes. */
+export function assertNotHeld(p: Principal, method: string, path: string): void {
+  if (p.kind === 'user' && p.mfaPending && method !== 'OPTIONS' && !isPartialSessionRoute(method, path)) {
+    throw new ApiError('user_more_factors_required');
+  }
+}
+
+/** Runs after `principal(...)`; a deferred principal is held by `batchWithPrincipal` instead. */
 export function mfa(): MiddlewareHandler<AppEnv> {
   return async function ledgeMfa(c, next) {
     const p = c.get('principal');
-    if (p.kind === 'user' && p.mfaPending && c.req.method !== 'OPTIONS' && !isPartialSessionRoute(c.req.method, c.req.path)) {
-      throw new ApiError('user_more_factors_required');
-    }
+    if (p) assertNotHeld(p, c.req.method, c.req.path);
     return next();
   };
 }

@@ -12,8 +12,42 @@ import { isAllowedOrigin } from './cors';
  */
 export type Authenticator = (c: Context<AppEnv>) => Promise<Principal | null>;
 
-export function principal(authenticators: Authenticator[]): MiddlewareHandler<AppEnv> {
+/**
+ * A credential whose D1 check has not run yet: its statements go first in the route's own batch
+ * (identity/batch.ts `batchWithPrincipal`), and `resolve` reads their results.
+ */
+export interface PendingPrincipal {
+  statements: D1PreparedStatement[];
+  resolve(c: Context<AppEnv>, results: D1Result[]): Principal | null;
+}
+
+/**
+ * Routes that opted in to resolve the caller inside their first D1 batch (reads only: the
+ * batch runs before the principal is known). `check` yields the pending credential, null for
+ * none, undefined when it cannot be deferred (the request is then resolved eagerly).
+ */
+export interface Deferral {
+  routes: { method: string; path: RegExp }[];
+  check(c: Context<AppEnv>): Promise<PendingPrincipal | null | undefined>;
+}
+
+function refuseUnknownOrigin(c: Context<AppEnv>, resolved: Principal | null) {
+  const origin = c.req.header('Origin');
+  if (resolved?.kind !== 'key' && origin && c.req.method !== 'OPTIONS' && !isAllowedOrigin(origin, c.get('config'))) {
+    throw new ApiError('general_unknown_origin');
+  }
+}
+
+export function principal(authenticators: Authenticator[], deferral?: Deferral): MiddlewareHandler<AppEnv> {
   return async function ledgePrincipal(c, next) {
+    if (deferral && !c.req.header('X-Appwrite-Key') && deferral.routes.some((r) => r.method === c.req.method && r.path.test(c.req.path))) {
+      const pending = await deferral.check(c);
+      if (pending) {
+        refuseUnknownOrigin(c, null);
+        c.set('pendingPrincipal', pending);
+        return next();
+      }
+    }
     let found: Principal | null = null;
     for (const authenticate of authenticators) {
       found = await authenticate(c);
@@ -21,10 +55,7 @@ export function principal(authenticators: Authenticator[]): MiddlewareHandler<Ap
     }
     const resolved = found ?? guestPrincipal();
     c.set('principal', resolved);
-    const origin = c.req.header('Origin');
-    if (resolved.kind !== 'key' && origin && c.req.method !== 'OPTIONS' && !isAllowedOrigin(origin, c.get('config'))) {
-      throw new ApiError('general_unknown_origin');
-    }
+    refuseUnknownOrigin(c, resolved);
     return next();
   };
 }

@@ -7,11 +7,11 @@ import { randomSecret, sha256Hex, timingSafeEqual } from '../lib/crypto';
 import { uniqueId } from '../lib/ids';
 import {
   createUser, findUser, findUserByEmail, findUserByPhone, updateUserStatement, type Statement, type UserRow,
-} from '../users/store';
+} from '../identity/users';
 import {
   confirmStatement, findMembership, findMembershipOf, insertMembershipStatement, newMembershipRow, recountStatement,
   reinviteStatement, runBatch, type MemberView, type TeamRow,
-} from './store';
+} from '../identity/teams';
 
 /**
  * Invitations, as Appwrite's createMembership / updateMembershipStatus do them. An invitee is

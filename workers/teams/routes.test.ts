@@ -2,10 +2,10 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { browser, sessionCookieName } from '../../test/browser';
 import { call, errorOf, rootKey, type CallInit } from '../../test/helpers';
-import { encodeSessionValue } from '../account/cookies';
-import { createSession } from '../account/sessions';
+import { encodeSessionValue } from '../identity/cookies';
+import { createSession } from '../identity/sessions';
 import { uniqueId } from '../lib/ids';
-import { createUser } from '../users/store';
+import { createUser } from '../identity/users';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
-import { authenticatedUser } from '../account/authenticate';
-import { withQuery } from '../account/oauth2/redirects';
-import { startSession } from '../account/respond';
+import { authenticatedUser } from '../identity/authenticate';
+import { withQuery } from '../http/redirects';
+import { startSession } from '../identity/issue';
 import { makeEvent } from '../events/event';
 import { publishAfterCommit } from '../events/publish';
 import { ApiError } from '../lib/errors';
@@ -24,7 +24,7 @@ import {
   createTeam, deleteMembership, deleteTeam, findMembership, getMembership, getTeam, listMemberships, listTeams,
   membershipModel, ownerCensus, renameTeam, runBatch, teamModel, updateMembershipRoles, updateTeamPrefs,
   type MemberView, type TeamRow,
-} from './store';
+} from '../identity/teams';
 
 type C = Context<AppEnv>;
 

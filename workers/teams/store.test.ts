@@ -2,11 +2,11 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
-import { createUser, findUser } from '../users/store';
+import { createUser, findUser } from '../identity/users';
 import { acceptanceStatements, checkAcceptance, invite } from './invites';
 import {
   createTeam, deleteTeam, findMembership, findTeam, getTeam, listMemberships, listTeams, ownerCensus, runBatch,
-} from './store';
+} from '../identity/teams';
 
 const db = () => env.DB;
 

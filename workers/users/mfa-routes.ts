@@ -5,11 +5,11 @@ import { ApiError } from '../lib/errors';
 import { boolParam } from '../lib/validator';
 import { body } from '../http/body';
 import { requireScope } from '../middleware/principal';
-import { recoveryKeys } from '../account/mfa/recovery-codes';
-import { deleteAuthenticator, factorsModel, issueRecoveryCodes, readRecoveryCodes } from '../account/mfa/store';
+import { recoveryKeys } from '../identity/mfa/recovery-codes';
+import { deleteAuthenticator, factorsModel, issueRecoveryCodes, readRecoveryCodes } from '../identity/mfa/store';
 import { publishAfterCommit } from '../events/publish';
-import { userEvent } from './events';
-import { getUser, updateUser, userModel, type UserRow } from './store';
+import { userEvent } from '../identity/events';
+import { getUser, updateUser, userModel, type UserRow } from '../identity/users';
 
 /**
  * `/v1/users/{userId}/mfa…`: the Users admin side of MFA (API keys). An admin can turn MFA off,

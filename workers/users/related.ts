@@ -1,34 +1,17 @@
 import { eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import { identities, memberships, teams, users } from '../db/schema';
-import { ApiError } from '../lib/errors';
+import { memberships, teams, users } from '../db/schema';
 import { loadInKeyOrder, runSystemList, systemTarget, type SystemList, type SystemListInput } from '../lib/system-list';
-import { membershipModel, membershipTarget } from '../teams/store';
-import type { UserRow } from './store';
+import { membershipModel, membershipTarget } from '../identity/teams';
+import type { UserRow } from '../identity/users';
 
-/**
- * Lists of things hanging off users, as the Users API shows them: memberships of one user, and
- * identities (OAuth links) across all users or of one (the Account API's identities list too).
- */
-type IdentityRow = typeof identities.$inferSelect;
+/** Lists only the Users API shows: all users, and the memberships of one user. */
 
 const MEMBERSHIPS: SystemList = {
   noun: 'Membership',
   target: membershipTarget,
   // Appwrite's membership search text is the membership and user ids; the team name helps too.
   search: `(id || ' ' || user_id || ' ' || team_id || ' ' || coalesce((SELECT name FROM teams WHERE teams.id = memberships.team_id), ''))`,
-};
-
-const IDENTITIES: SystemList = {
-  noun: 'Identity',
-  target: systemTarget('identities', 'rowid', {
-    userId: ['user_id', 'text'],
-    provider: ['provider', 'text'],
-    providerUid: ['provider_uid', 'text'],
-    providerEmail: ['provider_email', 'text'],
-    providerAccessTokenExpiry: ['provider_access_token_expiry', 'datetime'],
-  }),
-  search: `(id || ' ' || user_id || ' ' || provider || ' ' || provider_uid || ' ' || provider_email)`,
 };
 
 export async function listUserMemberships(db: D1Database, user: UserRow, input: SystemListInput) {
@@ -41,40 +24,6 @@ export async function listUserMemberships(db: D1Database, user: UserRow, input: 
   );
   // The caller is an API key, so `userAccessedAt` is shown.
   return { total, memberships: rows.map((r) => membershipModel({ membership: r.m, user }, r.teamName ?? '', { userAccessedAt: true })) };
-}
-
-export function identityModel(row: IdentityRow) {
-  return {
-    $id: row.id,
-    $createdAt: row.createdAt,
-    $updatedAt: row.updatedAt,
-    userId: row.userId,
-    provider: row.provider,
-    providerUid: row.providerUid,
-    providerEmail: row.providerEmail,
-    providerAccessToken: row.providerAccessToken,
-    providerAccessTokenExpiry: row.providerAccessTokenExpiry,
-    providerRefreshToken: row.providerRefreshToken,
-  };
-}
-
-/** Identities across all users, or of one user (the Account API's own list). */
-export async function listIdentities(db: D1Database, input: SystemListInput, userId?: string) {
-  const scope = userId === undefined ? [] : [{ sql: 'user_id = ?', params: [userId] }];
-  const { keys, total } = await runSystemList(db, IDENTITIES, { ...input, scope });
-  const rows = await loadInKeyOrder(
-    keys,
-    sql`${identities}.rowid`,
-    (where) => drizzle(db).select({ i: identities, k: sql<number>`${identities}.rowid` }).from(identities).where(where),
-    (r) => r.k,
-  );
-  return { total, identities: rows.map((r) => identityModel(r.i)) };
-}
-
-export async function deleteIdentity(db: D1Database, id: string): Promise<IdentityRow> {
-  const rows = await drizzle(db).delete(identities).where(eq(identities.id, id)).returning();
-  if (!rows[0]) throw new ApiError('user_identity_not_found');
-  return rows[0];
 }
 
 /** Users list: the attributes Appwrite's Users query validator allows, plus the system ones. */

@@ -14,17 +14,18 @@ import { nowDate } from '../lib/time';
 import { boolParam, customIdParam, emailParam, intParam, listParams, nameParam, phoneParam } from '../lib/validator';
 import { body, query } from '../http/body';
 import { requireScope } from '../middleware/principal';
-import { encodeSessionValue } from '../account/cookies';
+import { encodeSessionValue } from '../identity/cookies';
 import { requestMeta } from '../http/request';
-import { JWT_DEFAULT_DURATION, signJwt } from '../account/jwt';
-import { listLogs, logModel } from '../account/logs';
-import { createSession, deleteSession, deleteSessions, findLiveSession, listSessions, sessionModel } from '../account/sessions';
-import { tokenModel, tokenStatement } from '../account/tokens';
+import { JWT_DEFAULT_DURATION, signJwt } from '../identity/jwt';
+import { listLogs, logModel } from '../identity/logs';
+import { createSession, deleteSession, deleteSessions, findLiveSession, listSessions, sessionModel } from '../identity/sessions';
+import { tokenModel, tokenStatement } from '../identity/tokens';
 import { publishAfterCommit } from '../events/publish';
-import { userEvent } from './events';
+import { userEvent } from '../identity/events';
 import { importedPassword, type ImportParams } from './imports';
-import { deleteIdentity, identityModel, listIdentities, listUserMemberships, listUsers } from './related';
-import { createUser, deleteUser, getUser, updateUser, userModel, type NewUser, type UserPatch, type UserRow } from './store';
+import { deleteIdentity, identityModel, listIdentities } from '../identity/identities';
+import { listUserMemberships, listUsers } from './related';
+import { createUser, deleteUser, getUser, updateUser, userModel, type NewUser, type UserPatch, type UserRow } from '../identity/users';
 
 /**
  * `/v1/users`: the Users admin API (API keys with `users.read` / `users.write`). Responses show

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { browser, freshIp, type Browser } from '../../../test/browser';
 import { call, errorOf, rootKey, type CallInit } from '../../../test/helpers';
 import { uniqueId } from '../../lib/ids';
-import { totpAt } from './totp';
+import { totpAt } from '../../identity/mfa/totp';
 
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
 const admin = (path: string, init: CallInit = {}) => call(path, { ...init, key: rootKey() });

@@ -8,17 +8,18 @@ import { body } from '../../http/body';
 import { mfaChallengeMail } from '../../mail/templates';
 import { requireScope } from '../../middleware/principal';
 import { rateLimit } from '../../middleware/rate-limit';
-import { updateUserStatement, type Statement, type UserRow } from '../../users/store';
-import { otpCode } from '../tokens';
-import { accountModel, currentUser, emit, sendMail } from '../respond';
-import { findLiveSession, sessionModel } from '../sessions';
-import { recoveryKeys } from './recovery-codes';
-import { assertRecentChallenge } from './rules';
+import { updateUserStatement, type Statement, type UserRow } from '../../identity/users';
+import { otpCode } from '../../identity/tokens';
+import { currentUser } from '../../identity/issue';
+import { accountModel, emit, sendMail } from '../respond';
+import { findLiveSession, sessionModel } from '../../identity/sessions';
+import { recoveryKeys } from '../../identity/mfa/recovery-codes';
+import { assertRecentChallenge } from '../../identity/mfa/rules';
 import {
   addSessionFactorsStatement, CHALLENGE_LIFETIME_MS, claimTotpStep, completeChallenge, confirmTotp, consumeRecoveryCode, createChallenge,
   deleteAuthenticator, enrolTotp, factorsModel, findAuthenticator, findOpenChallenge, issueRecoveryCodes, readRecoveryCodes, type Factor,
-} from './store';
-import { generateTotpSecret, matchTotp, otpauthUri } from './totp';
+} from '../../identity/mfa/store';
+import { generateTotpSecret, matchTotp, otpauthUri } from '../../identity/mfa/totp';
 
 /**
  * `/v1/account/mfa…`: authenticator enrolment, recovery codes, turning MFA on and off, and the

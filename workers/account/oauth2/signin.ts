@@ -6,9 +6,9 @@ import { nowDate } from '../../lib/time';
 import {
   findUser, findUserByEmail, insertUserStatement, newUserRow, updateUserStatement,
   type Statement, type UserPatch, type UserRow,
-} from '../../users/store';
+} from '../../identity/users';
 import type { ProviderProfile } from './providers';
-import { SignInFailure } from './redirects';
+import { SignInFailure } from '../../http/redirects';
 
 /**
  * Who an OAuth2 sign-in belongs to, and the writes that record it. The rules, in order:

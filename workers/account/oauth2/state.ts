@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { oauth2States } from '../../db/schema';
 import { randomSecret, sha256Hex } from '../../lib/crypto';
 import { toAppwriteDate } from '../../lib/time';
-import { parseCookies } from '../cookies';
+import { parseCookies } from '../../identity/cookies';
 
 /**
  * OAuth2 sign-ins in flight. The `state` sent to the provider is a random 256-bit value; D1 keeps

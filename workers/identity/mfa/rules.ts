@@ -1,11 +1,7 @@
-import { and, eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
-import { mfaAuthenticators } from '../../db/schema';
 import { ApiError } from '../../lib/errors';
 
 /**
- * Appwrite's MFA rules (app/controllers/shared/api.php, shared/api/auth.php), as pure functions
- * plus the one read they may need.
+ * Appwrite's MFA rules (app/controllers/shared/api.php, shared/api/auth.php), as pure functions.
  */
 
 /** Appwrite's MFA_RECENT_DURATION: a challenge completed this recently unlocks sensitive MFA routes. */
@@ -30,18 +26,12 @@ export function needsMoreFactors(user: MfaSubject, sessionFactors: readonly stri
 }
 
 /**
- * `needsMoreFactors` for an authenticated request; the authenticator table is read only when the
- * answer depends on it (MFA on, one factor so far, no verified email or phone).
+ * `needsMoreFactors` for an authenticated request: only a user with MFA on and fewer than two
+ * factors on the session can be held. `hasVerifiedTotp` is read in the authentication batch.
  */
-export async function sessionMfaPending(db: D1Database, user: MfaSubject & { id: string }, sessionFactors: readonly string[]): Promise<boolean> {
+export function sessionMfaPending(user: MfaSubject, sessionFactors: readonly string[], hasVerifiedTotp: boolean): boolean {
   if (!user.mfa || sessionFactors.length >= 2) return false;
-  if (user.emailVerification || user.phoneVerification) return needsMoreFactors(user, sessionFactors, false);
-  const rows = await drizzle(db)
-    .select({ id: mfaAuthenticators.id })
-    .from(mfaAuthenticators)
-    .where(and(eq(mfaAuthenticators.userId, user.id), eq(mfaAuthenticators.type, 'totp'), eq(mfaAuthenticators.verified, true)))
-    .limit(1);
-  return needsMoreFactors(user, sessionFactors, rows.length > 0);
+  return needsMoreFactors(user, sessionFactors, hasVerifiedTotp);
 }
 
 /**

@@ -5,7 +5,7 @@ import { ApiError } from '../lib/errors';
 import { randomSecret, sha256Hex } from '../lib/crypto';
 import { uniqueId } from '../lib/ids';
 import { nowDate, toAppwriteDate } from '../lib/time';
-import type { Statement } from '../users/store';
+import type { Statement } from './users';
 
 /**
  * Sessions: a random 256-bit secret goes to the client once; D1 keeps only its SHA-256. Every

@@ -6,7 +6,7 @@ import { ApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
 import { loadInKeyOrder, runSystemList, systemTarget, type SystemList, type SystemListInput } from '../lib/system-list';
 import { nowDate } from '../lib/time';
-import type { Statement, UserRow } from '../users/store';
+import type { Statement, UserRow } from './users';
 
 /**
  * Teams and memberships in D1. A team's `total` is the number of its CONFIRMED memberships; every

@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { logs } from '../db/schema';
 import { pageOnly, type SystemListInput } from '../lib/system-list';
 import { nowDate } from '../lib/time';
-import type { UserRow } from '../users/store';
+import type { UserRow } from './users';
 import { describeUserAgent } from './sessions';
 
 /**

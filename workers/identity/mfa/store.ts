@@ -4,7 +4,7 @@ import { mfaAuthenticators, mfaChallenges, mfaRecoveryCodes, sessions } from '..
 import { ApiError } from '../../lib/errors';
 import { uniqueId } from '../../lib/ids';
 import { nowDate, toAppwriteDate } from '../../lib/time';
-import type { Statement, UserRow } from '../../users/store';
+import type { Statement, UserRow } from '../users';
 import type { SessionRow } from '../sessions';
 import {
   findRecoveryCode, generateRecoveryCodes, hashRecoveryCode, sealRecoveryCode, unsealRecoveryCode, type RecoveryKeys,

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env';
 import { readConfig } from '../lib/config';
 import { uniqueId } from '../lib/ids';
 import { nowDate } from '../lib/time';
-import { createUser, updateUser } from '../users/store';
+import { createUser, updateUser } from './users';
 import { jwtAuthenticator, sessionAuthenticator } from './authenticate';
 import { encodeSessionValue } from './cookies';
 import { signJwt } from './jwt';

@@ -3,7 +3,7 @@ import { SignJWT, base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { uniqueId } from '../lib/ids';
 import { toAppwriteDate } from '../lib/time';
-import { createUser, deleteUser, findUserByEmail, getUser, updateUser, userModel } from '../users/store';
+import { createUser, deleteUser, findUserByEmail, getUser, updateUser, userModel } from './users';
 import { hashPassword } from '../lib/password';
 import { createSession, findSessionBySecret, listSessions, deleteSession } from './sessions';
 import { consumeToken, createToken } from './tokens';

@@ -1,6 +1,6 @@
-import { ApiError, type ErrorType } from '../../lib/errors';
-import type { Config } from '../../lib/config';
-import { isAllowedRedirect, redirectParam, type RedirectRule } from '../../middleware/cors';
+import { ApiError, type ErrorType } from '../lib/errors';
+import type { Config } from '../lib/config';
+import { isAllowedRedirect, redirectParam, type RedirectRule } from '../middleware/cors';
 
 /** A sign-in may also return to a native app through `appwrite-callback-<project>://`. */
 export const SIGN_IN: RedirectRule = { nativeCallback: true };

@@ -1,0 +1,147 @@
+import { eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import type { Context } from 'hono';
+import { users } from '../db/schema';
+import type { AppEnv } from '../env';
+import { sha256Hex } from '../lib/crypto';
+import { rawReader } from '../lib/d1';
+import { ApiError } from '../lib/errors';
+import { userPrincipal, type Principal, type UserPrincipal } from '../lib/principal';
+import { projectRealm, type Realm } from '../lib/realm';
+import { nowDate } from '../lib/time';
+import type { Authenticator } from '../middleware/principal';
+import { sessionCredential } from './cookies';
+import { verifyJwtSignature } from './jwt';
+import { sessionMfaPending } from './mfa/rules';
+import { roleSubject, type UserRow } from './users';
+
+/**
+ * Authentication in two halves, so the session check can ride in a route's own D1 batch:
+ * `credentialCheck` reads the request (cookie, `X-Appwrite-Session`, `X-Fallback-Cookies`, or a
+ * JWT whose signature it verifies — CPU only, no I/O) and yields the D1 statements that verify the
+ * credential and load what a principal needs; `resolve` turns their results into the principal.
+ * The middleware runs the statements alone (one round trip); a route that opted in prepends them
+ * to its own first batch instead (identity/batch.ts). Nothing is cached between requests: a
+ * deleted or expired session fails on the very next request, whichever path it takes.
+ */
+export interface CredentialCheck {
+  via: 'session' | 'jwt';
+  /** Session (unexpired, matching), user, confirmed memberships, verified TOTP: in this order. */
+  statements: D1PreparedStatement[];
+  /**
+   * The principal, from the statements' results (same order); null when a session credential
+   * names no live session (the caller is a guest, as in Appwrite). Throws `user_blocked`,
+   * `user_jwt_invalid` (a JWT whose session ended) or `user_jwt_and_cookie_set`.
+   */
+  resolve(c: Context<AppEnv>, results: D1Result[]): UserPrincipal | null;
+}
+
+/** The user row read while authenticating, so routes need not read it again in the same request. */
+const principalUsers = new WeakMap<Principal, UserRow>();
+
+export function authenticatedUser(principal: Principal): UserRow | undefined {
+  return principalUsers.get(principal);
+}
+
+const ACCESS_REFRESH_MS = 24 * 3600 * 1000; // Appwrite's APP_USER_ACCESS
+const userReader = rawReader(users);
+
+function statementsFor(db: D1Database, userId: string, match: { secretHash: string } | { sessionId: string }): D1PreparedStatement[] {
+  const session = 'secretHash' in match
+    ? db.prepare('SELECT id, factors FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, nowDate())
+    : db.prepare('SELECT id, factors FROM sessions WHERE id = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.sessionId, userId, nowDate());
+  return [
+    session,
+    db.prepare(`${userReader.select} WHERE id = ? LIMIT 1`).bind(userId),
+    db.prepare('SELECT id, team_id AS teamId, roles FROM memberships WHERE user_id = ? AND confirm = 1').bind(userId),
+    // Read always (one indexed probe) so MFA never costs a second round trip.
+    db.prepare("SELECT 1 AS ok FROM mfa_authenticators WHERE user_id = ? AND type = 'totp' AND verified = 1 LIMIT 1").bind(userId),
+  ];
+}
+
+function toPrincipal(c: Context<AppEnv>, results: D1Result[], via: 'session' | 'jwt'): UserPrincipal | null {
+  const [sessionRes, userRes, membershipRes, totpRes] = results as D1Result<Record<string, unknown>>[];
+  const session = sessionRes.results[0] as { id: string; factors: string } | undefined;
+  const raw = userRes.results[0];
+  if (!session || !raw) return null;
+  const user = userReader.decode(raw);
+  // Appwrite refuses every request of a blocked account with user_blocked.
+  if (!user.status) throw new ApiError('user_blocked');
+  const confirmed = membershipRes.results.map((m) => ({ id: String(m.id), teamId: String(m.teamId), roles: JSON.parse(String(m.roles)) as string[] }));
+  // MFA: the session is held to the challenge routes until it has its second factor.
+  const mfaPending = sessionMfaPending(user, JSON.parse(session.factors) as string[], totpRes.results.length > 0);
+  const principal = userPrincipal(roleSubject(user, confirmed), session.id, via, mfaPending);
+  principalUsers.set(principal, user);
+  if (!user.accessedAt || Date.now() - Date.parse(user.accessedAt) > ACCESS_REFRESH_MS) {
+    c.executionCtx.waitUntil(
+      drizzle(c.env.DB).update(users).set({ accessedAt: nowDate() }).where(eq(users.id, user.id)).then(() => undefined, () => undefined),
+    );
+  }
+  return principal;
+}
+
+/** The session credential's check (cookie, `X-Appwrite-Session`, `X-Fallback-Cookies`) in `realm`, if one is sent. */
+export async function sessionCheck(c: Context<AppEnv>, realm: Realm = projectRealm(c.get('config'))): Promise<CredentialCheck | null> {
+  const cred = sessionCredential(c.req.raw.headers, realm.id);
+  if (!cred) return null;
+  const withJwt = c.req.header('X-Appwrite-JWT') !== undefined;
+  return {
+    via: 'session',
+    statements: statementsFor(c.env.DB, cred.id, { secretHash: await sha256Hex(cred.secret) }),
+    resolve(ctx, results) {
+      const principal = toPrincipal(ctx, results, 'session');
+      // An unknown session is a guest; a live one beside a JWT is refused (Appwrite's rule).
+      if (principal && withJwt) throw new ApiError('user_jwt_and_cookie_set');
+      return principal;
+    },
+  };
+}
+
+/** The `X-Appwrite-JWT` check, if one is sent; its signature is verified here (bad → `user_jwt_invalid`). */
+export async function jwtCheck(c: Context<AppEnv>): Promise<CredentialCheck | null> {
+  const jwt = c.req.header('X-Appwrite-JWT');
+  if (!jwt) return null;
+  const claims = await verifyJwtSignature(c.env, jwt);
+  return {
+    via: 'jwt',
+    statements: statementsFor(c.env.DB, claims.userId, { sessionId: claims.sessionId }),
+    resolve(ctx, results) {
+      const principal = toPrincipal(ctx, results, 'jwt');
+      if (!principal) throw new ApiError('user_jwt_invalid', 'Failed to verify JWT. The session has ended.');
+      return principal;
+    },
+  };
+}
+
+/**
+ * The one check a request's credential needs, when that is unambiguous: a session credential or a
+ * JWT, not both (with both, an unknown session falls through to the JWT, so the middleware
+ * resolves such a request eagerly). Undefined: both sent; null: neither.
+ */
+export async function credentialCheck(c: Context<AppEnv>, realm?: Realm): Promise<CredentialCheck | null | undefined> {
+  const hasJwt = c.req.header('X-Appwrite-JWT') !== undefined;
+  const session = await sessionCheck(c, realm);
+  if (session && hasJwt) return undefined;
+  return session ?? jwtCheck(c);
+}
+
+/** Runs a check on its own: one D1 round trip. */
+export async function runCredentialCheck(c: Context<AppEnv>, check: CredentialCheck): Promise<UserPrincipal | null> {
+  return check.resolve(c, await c.env.DB.batch(check.statements));
+}
+
+/**
+ * Session cookie (`a_session_<project>`, its `_legacy` twin), `X-Appwrite-Session`, then
+ * `X-Fallback-Cookies`. An unknown, expired or deleted session makes the caller a guest, as in
+ * Appwrite. A live session together with `X-Appwrite-JWT` is `user_jwt_and_cookie_set`.
+ */
+export const sessionAuthenticator: Authenticator = async (c) => {
+  const check = await sessionCheck(c);
+  return check ? runCredentialCheck(c, check) : null;
+};
+
+/** `X-Appwrite-JWT`: bad signature, wrong algorithm, expiry or an ended session → `user_jwt_invalid`. */
+export const jwtAuthenticator: Authenticator = async (c) => {
+  const check = await jwtCheck(c);
+  return check ? runCredentialCheck(c, check) : null;
+};
