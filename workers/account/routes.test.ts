@@ -1,23 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { browser } from '../../test/browser';
-import { call, errorOf, rootKey } from '../../test/helpers';
+import { call, errorOf, rootKey, signUp } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { toAppwriteDate } from '../lib/time';
 import { decodeSessionValue } from '../identity/cookies';
 
 const email = () => `${uniqueId()}@example.com`;
 
-async function signedUp(password = 'a-good-password') {
-  const b = browser();
-  const address = email();
-  const created = await b.req('/v1/account', { method: 'POST', json: { userId: 'unique()', email: address, password, name: 'Ann' } });
-  expect(created.status).toBe(201);
-  const user = (await created.json()) as { $id: string };
-  const session = await b.req('/v1/account/sessions/email', { method: 'POST', json: { email: address, password } });
-  expect(session.status).toBe(201);
-  return { b, address, password, userId: user.$id, session: (await session.json()) as Record<string, unknown> };
-}
+const signedUp = (password?: string) => signUp({ password });
 
 describe('account sign-up and sign-in', () => {
   it('creates an account, signs in with cookies Appwrite\'s way and reads it back', async () => {

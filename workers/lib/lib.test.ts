@@ -91,7 +91,7 @@ describe('validator', () => {
 
 describe('response format', () => {
   it('compares the caller\'s X-Appwrite-Response-Format with a model version', async () => {
-    const { formatAtLeast } = await import('../middleware/project');
+    const { formatAtLeast } = await import('./response-format');
     expect(formatAtLeast('2.0.0', '2.0.0')).toBe(true);
     expect(formatAtLeast('1.9.5', '2.0.0')).toBe(false);
     expect(formatAtLeast('1.10', '1.9.5')).toBe(true);

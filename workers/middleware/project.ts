@@ -3,6 +3,8 @@ import type { AppEnv } from '../env';
 import { ApiError } from '../lib/errors';
 import { readConfig } from '../lib/config';
 
+export { formatAtLeast } from '../lib/response-format';
+
 /** Paths that answer without a project: liveness and the public JWT keys. */
 const PROJECTLESS = new Set(['/v1/ping', '/v1/.well-known/jwks.json']);
 
@@ -31,15 +33,4 @@ export function project(): MiddlewareHandler<AppEnv> {
     if (requested !== c.get('config').projectId) throw new ApiError('project_not_found');
     return next();
   };
-}
-
-/** Compares dotted versions: is the caller's response format at least `version`? */
-export function formatAtLeast(format: string, version: string): boolean {
-  const a = format.split('.').map(Number);
-  const b = version.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d > 0;
-  }
-  return true;
 }

@@ -1,20 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { browser, sessionCookieName } from '../../test/browser';
-import { call, errorOf, rootKey, type CallInit } from '../../test/helpers';
-import { encodeSessionValue } from '../identity/cookies';
-import { createSession } from '../identity/sessions';
+import { call, errorOf, rootKey, signedInUser, type CallInit } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
-import { createUser } from '../identity/users';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** A signed-in user (created directly, so the test spends no time hashing passwords). */
-async function signedIn(name = 'Ann') {
-  const user = await createUser(env.DB, { id: uniqueId(), email: `${uniqueId()}@example.com`, name });
-  const { secret } = await createSession(env.DB, { userId: user.id, provider: 'email', factors: ['password'], duration: 3600 }, 10);
-  return { user, ...browser({ cookie: `${sessionCookieName()}=${encodeSessionValue({ id: user.id, secret })}` }) };
-}
+const signedIn = (name = 'Ann') => signedInUser({ name });
 
 const asKey = (path: string, init: CallInit = {}, key = rootKey()) => call(path, { ...init, key });
 

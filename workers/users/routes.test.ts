@@ -1,31 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, errorOf, rootKey } from '../../test/helpers';
-
-type User = Record<string, unknown> & { $id: string; labels: string[]; hash: string; password: string };
+import { call, createUserByKey, errorOf, getUserByKey, keyWith, rootKey, type ApiUser as User } from '../../test/helpers';
 
 let counter = 0;
 const uid = (prefix = 'u') => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
 const json = (value: unknown) => JSON.stringify(value);
 
-async function createUser(extra: Record<string, unknown> = {}): Promise<User> {
-  const id = uid();
-  const res = await call('/v1/users', { method: 'POST', key: rootKey(), body: json({ userId: id, email: `${id}@example.com`, name: 'Ann', ...extra }) });
-  expect(res.status).toBe(201);
-  return (await res.json()) as User;
-}
-
-async function getUser(id: string): Promise<User> {
-  const res = await call(`/v1/users/${id}`, { key: rootKey() });
-  expect(res.status).toBe(200);
-  return (await res.json()) as User;
-}
-
-async function keyWith(scopes: string[]): Promise<string> {
-  const res = await call('/v1/project/keys', { method: 'POST', key: rootKey(), body: json({ keyId: 'unique()', name: 'scoped', scopes }) });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { secret: string }).secret;
-}
+const createUser = createUserByKey;
+const getUser = getUserByKey;
 
 async function userCount(): Promise<number> {
   return (await env.DB.prepare('SELECT count(*) AS n FROM users').first<{ n: number }>())!.n;

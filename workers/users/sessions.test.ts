@@ -1,25 +1,15 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, errorOf, rootKey } from '../../test/helpers';
+import { call, createUserByKey, errorOf, getUserByKey, rootKey, type ApiUser as User } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { nowDate } from '../lib/time';
-
-type User = Record<string, unknown> & { $id: string; hash: string; password: string; email: string };
 
 const json = (value: unknown) => JSON.stringify(value);
 let ipCounter = 1;
 const freshIp = () => `10.9.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
 
-async function createUser(extra: Record<string, unknown> = {}): Promise<User> {
-  const id = uniqueId();
-  const res = await call('/v1/users', { method: 'POST', key: rootKey(), body: json({ userId: id, email: `${id}@example.com`, name: 'Ann', ...extra }) });
-  expect(res.status).toBe(201);
-  return (await res.json()) as User;
-}
-
-async function getUser(id: string): Promise<User> {
-  return (await (await call(`/v1/users/${id}`, { key: rootKey() })).json()) as User;
-}
+const createUser = createUserByKey;
+const getUser = getUserByKey;
 
 /** Signs in as a browser would (a guest, its own IP so rate limits don't interfere). */
 function signIn(email: string, password: string) {

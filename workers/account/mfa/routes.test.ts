@@ -1,29 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { browser, freshIp, type Browser } from '../../../test/browser';
-import { call, errorOf, rootKey, type CallInit } from '../../../test/helpers';
+import { call, errorOf, rootKey, signIn, signUp as signUpWithPassword, type CallInit } from '../../../test/helpers';
 import { uniqueId } from '../../lib/ids';
 import { totpAt } from '../../identity/mfa/totp';
 
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;
 const admin = (path: string, init: CallInit = {}) => call(path, { ...init, key: rootKey() });
 
-async function signUp() {
-  const b = browser();
-  const email = `${uniqueId()}@example.com`;
-  const password = 'a-good-password';
-  const created = await b.req('/v1/account', { method: 'POST', json: { userId: 'unique()', email, password, name: 'Mia' } });
-  expect(created.status).toBe(201);
-  const userId = (await json<{ $id: string }>(created)).$id;
-  const signedIn = await signIn(email, password, b);
-  return { b, email, password, userId, session: signedIn.session };
-}
-
-async function signIn(email: string, password: string, b: Browser = browser()) {
-  const res = await b.req('/v1/account/sessions/email', { method: 'POST', json: { email, password } });
-  expect(res.status).toBe(201);
-  return { b, session: await json<{ $id: string; factors: string[] }>(res) };
-}
+const signUp = () => signUpWithPassword({ name: 'Mia' });
 
 /** Enrols and verifies TOTP with the previous step's code, leaving now and +1 step for challenges. */
 async function enrolTotp(b: Browser) {
