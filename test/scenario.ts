@@ -2,9 +2,8 @@ import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { signingKeys } from '../workers/identity/jwt';
-import { createTeam } from '../workers/identity/teams';
+import { createTeam, insertMembershipStatement, newMembershipRow, recountStatement } from '../workers/identity/teams';
 import { uniqueId } from '../workers/lib/ids';
-import { nowDate } from '../workers/lib/time';
 import { call, keyWith, rootKey, signedInUser, type CallInit } from './helpers';
 
 /**
@@ -109,10 +108,8 @@ export async function principals(opts: { scopes?: string[] } = {}) {
   await env.DB.prepare('UPDATE users SET mfa = 1 WHERE id = ?').bind(mfaPending.userId).run();
   const teamId = uniqueId();
   await createTeam(env.DB, { id: teamId, name: 'Matrix', creator: { userId: teamOwner.userId, roles: ['owner'] } });
-  const now = nowDate();
-  await env.DB.prepare(
-    "INSERT INTO memberships (id, team_id, user_id, roles, invited, joined, confirm, secret_hash, created_at, updated_at) VALUES (?, ?, ?, '[\"member\"]', ?, ?, 1, '', ?, ?)",
-  ).bind(uniqueId(), teamId, teamMember.userId, now, now, now, now).run();
+  await insertMembershipStatement(env.DB, newMembershipRow({ teamId, userId: teamMember.userId, roles: ['member'], confirm: true, secretHash: '' }));
+  await recountStatement(env.DB, teamId);
   const [scopedKey, unscopedKey, jwt] = await Promise.all([keyWith(opts.scopes ?? ['users.read']), keyWith(['health.read']), expiredJwt(userA.userId, userA.sessionId)]);
   return {
     guest: { label: 'guest', headers: {} } as Principal,
