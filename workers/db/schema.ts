@@ -13,3 +13,5 @@ export * from './mfa';
 export * from './mail';
 export * from './events';
 export * from './databases';
+export * from './functions';
+export * from './webhooks';
