@@ -1,6 +1,7 @@
 import { app } from './app';
 import { consumeDeadLetters, consumeEvents } from './events/consumer';
 import { runMaintenance } from './events/maintenance';
+import { abortAbandonedUploads } from './storage/chunks';
 
 export { RealtimeHub } from '../durable-objects/realtime-hub';
 export { RateLimiter } from '../durable-objects/rate-limiter';
@@ -20,5 +21,7 @@ export default {
 
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runMaintenance(env));
+    // Chunked uploads untouched for 24 h: R2 multipart aborted, rows removed.
+    ctx.waitUntil(abortAbandonedUploads(env));
   },
 } satisfies ExportedHandler<Env>;

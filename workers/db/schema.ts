@@ -15,3 +15,4 @@ export * from './events';
 export * from './databases';
 export * from './functions';
 export * from './webhooks';
+export * from './storage';

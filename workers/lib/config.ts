@@ -14,6 +14,11 @@ export interface Config {
   mailProvider: string;
   mailFrom: string;
   rateLimits: boolean;
+  /** Bytes: no file may be larger, whatever its bucket allows. */
+  storageLimit: number;
+  /** Previews: the largest image (decoded pixels, stored bytes) Ledge will transform. */
+  previewMaxPixels: number;
+  previewMaxBytes: number;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -42,5 +47,8 @@ export function readConfig(env: Env): Config {
     mailProvider: env.MAIL_PROVIDER || 'outbox',
     mailFrom: env.MAIL_FROM || 'Ledge <no-reply@ledge.local>',
     rateLimits: flag(env.RATE_LIMITS, true),
+    storageLimit: int(env.STORAGE_LIMIT, 5 * 1024 ** 3),
+    previewMaxPixels: int(env.PREVIEW_MAX_PIXELS, 40_000_000),
+    previewMaxBytes: int(env.PREVIEW_MAX_BYTES, 20 * 1024 ** 2),
   };
 }
