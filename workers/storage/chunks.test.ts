@@ -68,7 +68,7 @@ describe('chunked uploads', () => {
   it('refuses bad ranges and sizes before anything is kept', async () => {
     const bucket = await makeBucket({ maximumFileSize: 8 * 1024 * 1024 });
     const bytes = randomBytes(CHUNK + 100);
-    const body = (range: string, n = CHUNK, id = 'bad') => ({ fileId: id, file: { bytes: randomBytes(n), name: 'a.bin' }, headers: { 'Content-Range': range } });
+    const body = (range: string, n = CHUNK, id = 'bad') => ({ fileId: id, file: { bytes: randomBytes(n), name: 'a.bin' }, headers: { 'Content-Range': range } as Record<string, string> });
     const cases: [ReturnType<typeof body>, string][] = [
       [body('bytes 0-99'), 'storage_invalid_content_range'],
       [body('items 0-99/100', 100), 'storage_invalid_content_range'],
