@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import { uniqueId } from '../lib/ids';
 import { nowDate } from '../lib/time';
 import { resendTransport } from './resend';
-import type { Mailer, MailMessage, Transport } from './types';
+import type { Mailer, MailMessage } from './types';
 
 export type { Mailer, MailMessage, Transport } from './types';
 

@@ -1,8 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { browser, freshIp, type Browser } from '../../../test/browser';
+import { freshIp, type Browser } from '../../../test/browser';
 import { call, errorOf, rootKey, signIn, signUp as signUpWithPassword, type CallInit } from '../../../test/helpers';
-import { uniqueId } from '../../lib/ids';
 import { totpAt } from '../../identity/mfa/totp';
 
 const json = async <T = Record<string, unknown>>(res: Response) => (await res.json()) as T;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { call, rootKey } from '../../../test/helpers';
 import { uniqueId } from '../../lib/ids';
-import { users } from '../../db/schema';
-import { PROJECT, APP, fake, browser, account, start, callback, signIn, failureOf, me, identitiesOf, userByEmail, passwordUser, signInWithPassword, useFakeProviders } from './testing/oauth2-client';
+import { PROJECT, APP, fake, browser, account, start, signIn, failureOf, me, identitiesOf, userByEmail, passwordUser, signInWithPassword, useFakeProviders } from './testing/oauth2-client';
 
 // OAuth2 sign-in with a GitHub-style provider.
 

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { call, rootKey } from '../../../../test/helpers';
 import { uniqueId } from '../../../lib/ids';
 import { drizzle } from 'drizzle-orm/d1';
@@ -7,9 +7,8 @@ import { eq } from 'drizzle-orm';
 import { identities, users } from '../../../db/schema';
 import { FakeProviders, type FakeAccount } from './fake-providers';
 
-/** Shared steps of the OAuth2 tests (oauth2-*.test.ts): the fake providers, a redirect-following browser, sign-in hops. */
 /**
- * OAuth2 round trips through the whole Worker, with the providers faked by a stub of the
+ * Shared steps of the OAuth2 tests (oauth2-*.test.ts). OAuth2 round trips go through the whole Worker, with the providers faked by a stub of the
  * Worker's outbound `fetch` (the Worker runs in the test's isolate): nothing reaches a network.
  */
 
