@@ -11,6 +11,13 @@ const shared = `^workers/(${SHARED.join('|')})/`;
 module.exports = {
   forbidden: [
     {
+      name: 'no-circular',
+      comment: 'Modules form no import cycle (a cycle is two modules that cannot be understood apart).',
+      severity: 'error',
+      from: { path: '^(workers|durable-objects)/' },
+      to: { circular: true },
+    },
+    {
       name: 'identity-faces-apart',
       comment: 'account/, users/ and teams/ are route faces over workers/identity and never import each other.',
       severity: 'error',

@@ -1,7 +1,16 @@
+import type { Context } from 'hono';
 import { createFactory } from 'hono/factory';
 import type { Config } from './lib/config';
 import type { Principal } from './lib/principal';
-import type { PendingPrincipal } from './middleware/principal';
+
+/**
+ * A credential whose D1 check has not run yet: its statements go first in the route's own batch
+ * (identity/batch.ts `batchWithPrincipal`), and `resolve` reads their results.
+ */
+export interface PendingPrincipal {
+  statements: D1PreparedStatement[];
+  resolve(c: Context<AppEnv>, results: D1Result[]): Principal | null;
+}
 
 /** Per-request values every route can read with `c.get(...)`. */
 export interface AppVariables {

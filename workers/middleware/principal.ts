@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../env';
+import type { AppEnv, PendingPrincipal } from '../env';
 import { ApiError } from '../lib/errors';
 import { guestPrincipal, type Principal } from '../lib/principal';
 import { isAllowedOrigin } from './cors';
@@ -12,14 +12,7 @@ import { isAllowedOrigin } from './cors';
  */
 export type Authenticator = (c: Context<AppEnv>) => Promise<Principal | null>;
 
-/**
- * A credential whose D1 check has not run yet: its statements go first in the route's own batch
- * (identity/batch.ts `batchWithPrincipal`), and `resolve` reads their results.
- */
-export interface PendingPrincipal {
-  statements: D1PreparedStatement[];
-  resolve(c: Context<AppEnv>, results: D1Result[]): Principal | null;
-}
+export type { PendingPrincipal } from '../env';
 
 /**
  * Routes that opted in to resolve the caller inside their first D1 batch (reads only: the
