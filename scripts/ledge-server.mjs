@@ -33,6 +33,8 @@ function migrationStatements() {
     .flatMap((f) =>
       readFileSync(join(dir, f), 'utf8')
         .split('--> statement-breakpoint')
+        // Comment lines go first: a comment ending in ';' would otherwise split into a statement-less chunk.
+        .map((chunk) => chunk.split('\n').filter((line) => !line.trim().startsWith('--')).join('\n'))
         .flatMap((chunk) => chunk.split(/;\s*$/m))
         .map((s) => s.trim())
         .filter(Boolean),
