@@ -23,11 +23,12 @@ async function deflate(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-export async function makePng(width: number, height: number, rgb: [number, number, number] = [200, 30, 30]) {
+/** A PNG of one colour, or of `rgb(x, y)` per pixel (noise makes lossy encoders' quality visible). */
+export async function makePng(width: number, height: number, rgb: [number, number, number] | ((x: number, y: number) => [number, number, number]) = [200, 30, 30]) {
   const raw = new Uint8Array(height * (1 + width * 3));
   for (let y = 0; y < height; y++) {
     const row = y * (1 + width * 3);
-    for (let x = 0; x < width; x++) raw.set(rgb, row + 1 + x * 3);
+    for (let x = 0; x < width; x++) raw.set(typeof rgb === 'function' ? rgb(x, y) : rgb, row + 1 + x * 3);
   }
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);

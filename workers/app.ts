@@ -21,7 +21,7 @@ import { teamRoutes } from './teams/routes';
 import { legacyDatabasesSchemaRoutes, tablesDbSchemaRoutes } from './databases/schema-routes';
 import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
 import { functionsAdminRoutes } from './functions/routes';
-import { storageRoutes } from './storage/routes';
+import { storageRoutes, tokenRoutes } from './storage/routes';
 
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
@@ -69,7 +69,8 @@ export const app = new Hono<AppEnv>()
   .route('/v1/tablesdb', tablesRowsRoutes)
   .route('/v1/databases', documentsRoutes)
   .route('/v1/functions', functionsAdminRoutes)
-  .route('/v1/storage', storageRoutes);
+  .route('/v1/storage', storageRoutes)
+  .route('/v1/tokens', tokenRoutes);
 
 app.notFound(() => errorResponse(new ApiError('general_route_not_found')));
 

@@ -1,0 +1,56 @@
+/**
+ * `…/files/{f}/download`, `/view`, `/preview`: URL methods, so they authenticate as an `<img src>`
+ * can — the session cookie with `?project=`, or a file token (`?token=`) — as well as by header.
+ */
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../env';
+import { requireScope } from '../middleware/principal';
+import { ApiError } from '../lib/errors';
+import { assertUsableBucket, loadFile } from './file-access';
+import { findBucketAndFile } from './file-store';
+import { tokenGrants, touchToken } from './file-tokens';
+import { parsePreviewParams } from './preview-options';
+import { servePreview } from './preview';
+import { serveBytes, type Disposition } from './serve';
+
+/** The file, to a caller holding a token for it or allowed to read it. */
+async function readableFile(c: Context<AppEnv>) {
+  const bucketId = c.req.param('bucketId')!;
+  const fileId = c.req.param('fileId')!;
+  const token = c.req.query('token');
+  if (token) {
+    const tokenId = await tokenGrants(c.env, token, bucketId, fileId);
+    if (tokenId) {
+      const { bucket, file } = await findBucketAndFile(c.env.DB, bucketId, fileId);
+      assertUsableBucket(c.get('principal'), bucket);
+      if (!file) throw new ApiError('storage_file_not_found');
+      c.executionCtx.waitUntil(touchToken(c.env.DB, tokenId).catch(() => {}));
+      return { bucket, file };
+    }
+  }
+  return loadFile(c.env.DB, c.get('principal'), bucketId, fileId);
+}
+
+function sendFile(kind: Disposition) {
+  return async (c: Context<AppEnv>) => {
+    const { file } = await readableFile(c);
+    if (file.status !== 'ready') throw new ApiError('storage_file_not_found');
+    return serveBytes({
+      kind, name: file.name, mimeType: file.mimeType, size: file.sizeActual, etag: `"${file.signature}"`,
+      cacheControl: 'private, max-age=3600', request: c.req.raw,
+      read: async (range) => (await c.env.FILES.get(file.r2Key, range ? { range } : {}))?.body ?? null,
+    });
+  };
+}
+
+export const serveRoutes = new Hono<AppEnv>()
+  .get('/:bucketId/files/:fileId/download', requireScope('files.read'), sendFile('attachment'))
+  .get('/:bucketId/files/:fileId/view', requireScope('files.read'), sendFile('inline'))
+  .get('/:bucketId/files/:fileId/preview', requireScope('files.read'), async (c) => {
+    const params = parsePreviewParams(c.req.query());
+    const { bucket, file } = await readableFile(c);
+    return servePreview(
+      { env: c.env, config: c.get('config'), request: c.req.raw, waitUntil: (p) => c.executionCtx.waitUntil(p), isKey: c.get('principal').kind === 'key' },
+      bucket, file, params,
+    );
+  });
