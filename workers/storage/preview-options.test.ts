@@ -43,7 +43,7 @@ describe('preview parameters → Images binding options', () => {
   });
 
   it('refuses what the binding cannot render, and out-of-range values', () => {
-    for (const q of [{ rotation: '45' }, { opacity: '0.5' }, { borderRadius: '10' }, { output: 'heic' }, { width: '5000' }, { quality: '101' }, { gravity: 'middle' }, { borderColor: 'red' }, { output: 'bmp' }, { width: 'abc' }]) {
+    for (const q of [{ rotation: '45' }, { opacity: '0.5' }, { borderRadius: '10' }, { output: 'heic' }, { width: '5000' }, { quality: '101' }, { gravity: 'middle' }, { borderColor: 'red' }, { output: 'bmp' }, { width: 'abc' }] as Record<string, string>[]) {
       expect(refused(q), JSON.stringify(q)).toBe('general_argument_invalid');
     }
     expect(refused({ rotation: '180', opacity: '1', borderRadius: '0' })).toBeNull();
