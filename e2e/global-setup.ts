@@ -1,12 +1,15 @@
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error plain ESM helper
 import { buildBundle, startLedge } from '../scripts/ledge-server.mjs';
+import { startInspector } from './support/inspector';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     endpoint: string;
     projectId: string;
     rootKey: string;
+    /** A loopback URL answering read-only questions about what Ledge stored (e2e/support/stored.ts). */
+    inspect: string;
   }
 }
 
@@ -17,7 +20,10 @@ export default async function setup(project: TestProject) {
   project.provide('endpoint', ledge.endpoint);
   project.provide('projectId', ledge.projectId);
   project.provide('rootKey', ledge.rootKey);
+  const inspector = await startInspector(ledge.mf);
+  project.provide('inspect', inspector.url);
   return async () => {
+    await inspector.close();
     await ledge.dispose();
   };
 }

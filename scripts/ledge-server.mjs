@@ -37,7 +37,8 @@ function migrationStatements() {
         .map((chunk) => chunk.split('\n').filter((line) => !line.trim().startsWith('--')).join('\n'))
         .flatMap((chunk) => chunk.split(/;\s*$/m))
         .map((s) => s.trim())
-        .filter(Boolean),
+        // A comment line ending in `;` splits off a piece with no SQL in it, which D1 refuses.
+        .filter((s) => s.replace(/--.*$/gm, '').trim() !== ''),
     );
 }
 
