@@ -22,6 +22,7 @@ import { legacyDatabasesSchemaRoutes, tablesDbSchemaRoutes } from './databases/s
 import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
 import { functionsAdminRoutes } from './functions/routes';
 import { storageRoutes, tokenRoutes } from './storage/routes';
+import { deploymentRoutes } from './functions/deployments-routes';
 
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
@@ -69,6 +70,7 @@ export const app = new Hono<AppEnv>()
   .route('/v1/tablesdb', tablesRowsRoutes)
   .route('/v1/databases', documentsRoutes)
   .route('/v1/functions', functionsAdminRoutes)
+  .route('/v1/functions', deploymentRoutes)
   .route('/v1/storage', storageRoutes)
   .route('/v1/tokens', tokenRoutes);
 

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asRoot, call, errorOf, keyWith, okJson, signedInUser } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
-
-type Fn = Record<string, unknown> & { $id: string; vars: { key: string; value: string; secret: boolean }[] };
-
-export async function makeFunction(extra: Record<string, unknown> = {}): Promise<Fn> {
-  const res = await asRoot('/v1/functions', { method: 'POST', json: { functionId: uniqueId(), name: 'Fn', runtime: 'node-22', ...extra } });
-  return okJson<Fn>(res, 201);
-}
+import { makeFunction, type Fn } from './testing/deploy';
 
 describe('functions admin', () => {
   it('creates, reads, lists, updates and deletes a function in Appwrite\'s model', async () => {

@@ -192,10 +192,3 @@ export async function listFunctions(db: D1Database, input: SystemListInput) {
   const rows = await loadInKeyOrder(keys, functions.seq, (where) => drizzle(db).select().from(functions).where(where), (r) => r.seq);
   return { total, functions: await loadFunctionModels(db, rows) };
 }
-
-export async function setActiveDeployment(db: D1Database, functionId: string, deployment: { id: string; createdAt: string }) {
-  await drizzle(db)
-    .update(functions)
-    .set({ deploymentId: deployment.id, deploymentCreatedAt: deployment.createdAt, updatedAt: nowDate() })
-    .where(eq(functions.id, functionId));
-}
