@@ -70,7 +70,7 @@ describe('bindings', () => {
     );
     const batch = createMessageBatch('ledge-events', [{ id: 'm-again', timestamp: new Date(), attempts: 1, body: event }]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env);
+    await worker.queue(batch, env, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(['m-again']);
   });
@@ -78,7 +78,7 @@ describe('bindings', () => {
   it('EVENTS: a message that is not an event is retried, then dead-lettered and kept', async () => {
     const batch = createMessageBatch('ledge-events', [{ id: 'm-bad', timestamp: new Date(), attempts: 1, body: { nonsense: true } }]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env);
+    await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).retryMessages).toEqual([{ msgId: 'm-bad' }]);
 
     await env.EVENTS.send({ nonsense: 'through the real queue' });

@@ -23,6 +23,8 @@ import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
 import { functionsAdminRoutes } from './functions/routes';
 import { storageRoutes, tokenRoutes } from './storage/routes';
 import { deploymentRoutes } from './functions/deployments-routes';
+import { executionRoutes } from './functions/executions-routes';
+import { functionsPublicRoutes } from './functions/public-routes';
 
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
@@ -39,6 +41,8 @@ export const app = new Hono<AppEnv>()
   // OAuth2 providers call back with no project header (Apple even POSTs cross-origin): the relay
   // answers before the project and origin checks, and the request it relays to passes them all.
   .route('/v1/account/sessions/oauth2/callback', oauth2CallbackRoutes)
+  // A function's public URL takes third parties' requests as they come: no project header, any body.
+  .route('/v1/functions', functionsPublicRoutes)
   .use(project())
   .use(async function ledgeContentType(c, next) {
     const length = c.req.header('Content-Length');
@@ -71,6 +75,7 @@ export const app = new Hono<AppEnv>()
   .route('/v1/databases', documentsRoutes)
   .route('/v1/functions', functionsAdminRoutes)
   .route('/v1/functions', deploymentRoutes)
+  .route('/v1/functions', executionRoutes)
   .route('/v1/storage', storageRoutes)
   .route('/v1/tokens', tokenRoutes);
 

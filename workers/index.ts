@@ -1,7 +1,10 @@
+import { WorkerEntrypoint } from 'cloudflare:workers';
 import { app } from './app';
+import { routeOutbound, type OutboundProps } from './functions/outbound';
 import { consumeDeadLetters, consumeEvents } from './events/consumer';
 import { runMaintenance } from './events/maintenance';
 import { abortAbandonedUploads } from './storage/chunks';
+import { consumeExecutions } from './functions/executions-queue';
 
 export { RealtimeHub } from '../durable-objects/realtime-hub';
 export { RateLimiter } from '../durable-objects/rate-limiter';
@@ -11,11 +14,28 @@ export { RateLimiter } from '../durable-objects/rate-limiter';
 // (events/consumer.ts `registerEventHandler`): function triggers and webhooks register here, each
 // with a stable name, since per-handler receipts carry it.
 
+/**
+ * The outbound of every function isolate (its `globalOutbound`, with the function's props): calls
+ * to Ledge's API are served by `app` in this very Worker, anything else is decided by
+ * functions/outbound.ts.
+ */
+export class FunctionOutbound extends WorkerEntrypoint<Env, OutboundProps> {
+  fetch(request: Request): Promise<Response> {
+    return routeOutbound(request, this.ctx.props, {
+      app: async (r) => app.fetch(r, this.env, this.ctx),
+      external: async () => {
+        throw new Error('Outbound requests to allowed hosts are not available yet.');
+      },
+    });
+  }
+}
+
 export default {
   fetch: app.fetch,
 
-  async queue(batch, env) {
+  async queue(batch, env, ctx) {
     if (batch.queue.endsWith('-dlq')) await consumeDeadLetters(batch, env);
+    else if (batch.queue.endsWith('-executions')) await consumeExecutions(batch, env, ctx);
     else await consumeEvents(batch, env);
   },
 

@@ -129,10 +129,11 @@ export default {
         const run = Promise.resolve().then(() => handler(ctx));
         if (timeout > 0) {
           let timer;
-          const expired = new Promise((resolve) => { timer = setTimeout(() => resolve(expired), timeout * 1000); });
+          const TIMED_OUT = Symbol('timeout');
+          const expired = new Promise((resolve) => { timer = setTimeout(() => resolve(TIMED_OUT), timeout * 1000); });
           const first = await Promise.race([run, expired]);
           clearTimeout(timer);
-          if (first === expired) {
+          if (first === TIMED_OUT) {
             sink.errors.push('Execution timed out.');
             sink.timedOut = true;
             output = ctx.res.text('', 500, {});

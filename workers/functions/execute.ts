@@ -1,0 +1,92 @@
+import { makeEvent } from '../events/event';
+import { publishAfterCommit, type PublishContext } from '../events/publish';
+import { ApiError } from '../lib/errors';
+import { uniqueId } from '../lib/ids';
+import { canAccess } from '../lib/permissions-container';
+import type { Principal } from '../lib/principal';
+import { findDeployment, type DeploymentRow } from './deployments-store';
+import { executionModel, finishExecution, insertExecution, keptHeaders, type ExecutionRow } from './executions-store';
+import { runFunction, type RunInput, type RunResult } from './run';
+import type { FunctionRow } from './store';
+
+/**
+ * Starting executions: the checks Appwrite makes (enabled, a ready deployment, `execute`
+ * permission), the execution record, and then either the run itself (synchronous) or a message on
+ * the executions queue (asynchronous, scheduled, event and cron runs: executions-queue.ts).
+ */
+
+/** A queue message's delay is at most a day; later scheduled executions wait for the cron. */
+export const MAX_QUEUE_DELAY_SECONDS = 86_400;
+
+export interface ExecutionMessage {
+  executionId: string;
+}
+
+/** `execute` as a container grant: Appwrite's role list, keys bypassing it. */
+export function canExecute(principal: Principal, fn: FunctionRow): boolean {
+  return canAccess(principal, { permissions: fn.execute.map((role) => ({ action: 'create' as const, role })), itemSecurity: false }, [], 'create');
+}
+
+export function assertCanExecute(principal: Principal, fn: FunctionRow): void {
+  if (canExecute(principal, fn)) return;
+  throw new ApiError(
+    'user_unauthorized',
+    fn.execute.length === 0
+      ? "No permissions provided for action 'execute'"
+      : `Missing "execute" permission for role "${fn.execute[fn.execute.length - 1]}". Only "${JSON.stringify(principal.roles)}" scopes are allowed and "${JSON.stringify(fn.execute)}" was given.`,
+  );
+}
+
+/** The function's active deployment, ready to run (Appwrite's errors otherwise). */
+export async function runnableDeployment(db: D1Database, fn: FunctionRow): Promise<DeploymentRow> {
+  const deployment = fn.deploymentId ? await findDeployment(db, fn.id, fn.deploymentId) : null;
+  if (!deployment) throw new ApiError('deployment_not_found', 'Deployment not found. Create a deployment before trying to execute a function');
+  if (deployment.status === 'failed') throw new ApiError('build_failed');
+  if (deployment.status !== 'ready') throw new ApiError('build_not_ready');
+  return deployment;
+}
+
+export function executionEvent(row: ExecutionRow, action: 'create' | 'update') {
+  const roles = row.permissions.map((p) => /^read\("(.+)"\)$/.exec(p)?.[1]).filter((r): r is string => !!r);
+  const model = executionModel(row, { format: '2.0.0', principal: { kind: 'guest', roles: [], scopes: new Set() } });
+  return makeEvent([`functions.${row.functionId}.executions.${row.id}.${action}`], model, roles);
+}
+
+export function outcomeOf(result: RunResult) {
+  return {
+    status: result.status,
+    responseStatusCode: result.statusCode,
+    responseHeaders: keptHeaders(result.headers, 'response'),
+    logs: result.logs,
+    errors: result.errors,
+    duration: result.duration,
+  };
+}
+
+/** Runs now and records the outcome; the caller answers with the result. */
+export async function executeNow(ctx: PublishContext, input: Omit<RunInput, 'executionId'> & { permissions: string[] }): Promise<{ row: ExecutionRow; result: RunResult }> {
+  const executionId = uniqueId();
+  const started = await insertExecution(ctx.env.DB, {
+    id: executionId,
+    functionId: input.fn.id,
+    deploymentId: input.deployment.id,
+    trigger: input.trigger,
+    status: 'processing',
+    permissions: input.permissions,
+    requestMethod: input.method,
+    requestPath: input.path,
+    requestHeaders: keptHeaders({ ...input.headers, 'x-appwrite-client-ip': input.clientIp ?? '' }, 'request'),
+    scheduledAt: null,
+    input: null,
+  });
+  const result = await runFunction(ctx.env, { ...input, executionId });
+  const row = await finishExecution(ctx.env.DB, executionId, outcomeOf(result));
+  publishAfterCommit(ctx, [executionEvent(started, 'create'), executionEvent(row, 'update')]);
+  return { row, result };
+}
+
+/** Hands an execution to the queue, at most a day ahead. */
+export async function enqueueExecution(env: Env, executionId: string, runAt?: number): Promise<void> {
+  const delay = runAt ? Math.max(0, Math.ceil((runAt - Date.now()) / 1000)) : 0;
+  await env.EXECUTIONS.send({ executionId } satisfies ExecutionMessage, { contentType: 'json', delaySeconds: Math.min(delay, MAX_QUEUE_DELAY_SECONDS) });
+}

@@ -1,0 +1,157 @@
+import { exports } from 'cloudflare:workers';
+import type { DeploymentRow } from './deployments-store';
+import { mintEphemeralKey } from '../identity/ephemeral-keys';
+import { signJwt } from '../identity/jwt';
+import { sha256Hex } from '../lib/crypto';
+import { storedBuild } from './build';
+import { callIsolate, IsolateFailure, type IsolatePlan } from './isolate';
+import { ALLOWED_HOSTS_VARIABLE, parseAllowedHosts, type OutboundProps } from './outbound';
+import { INTERNAL_HEADER_PREFIX } from './runtime-source';
+import { findRuntime, SPECIFICATION } from './runtimes';
+import { sdkModules } from './sdk';
+import type { FunctionRow } from './store';
+import { variableValues } from './variables';
+
+/**
+ * One execution of a function, whatever triggered it: the isolate plan (module map, env with the
+ * function's variables and APPWRITE_FUNCTION_* values, outbound), the request with Appwrite's
+ * x-appwrite-* headers (caller, JWT, a short-lived key limited to the function's scopes), the
+ * timeout, and the outcome as Appwrite records it (status ≥ 500 or no answer: failed).
+ */
+
+/** Where functions reach Ledge's API; calls to it are routed in-process (outbound.ts). */
+export const DEFAULT_API_ENDPOINT = 'https://api.ledge.internal/v1';
+export const apiEndpoint = (env: Env) => (env.FUNCTIONS_API_ENDPOINT || DEFAULT_API_ENDPOINT).replace(/\/+$/, '');
+
+/** Appwrite's APP_FUNCTION_LOG_LENGTH_LIMIT, kept well inside a D1 row. */
+export const LOG_LIMIT = 500_000;
+
+export interface RunInput {
+  fn: FunctionRow;
+  deployment: Pick<DeploymentRow, 'id' | 'importsSdk' | 'type'>;
+  executionId: string;
+  trigger: 'http' | 'schedule' | 'event';
+  method: string;
+  /** Path with query string, as the execution names it. */
+  path: string;
+  /** Headers for the function (the caller's); x-appwrite-* ones are Ledge's to set. */
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+  user: { userId: string; sessionId: string } | null;
+  event?: string;
+  clientIp?: string;
+  /** The origin the function sees in `req.url`; the API endpoint's by default. */
+  origin?: string;
+}
+
+export interface RunResult {
+  status: 'completed' | 'failed';
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  logs: string;
+  errors: string;
+  /** Seconds. */
+  duration: number;
+}
+
+function truncate(text: string, what: 'Logs' | 'Errors'): string {
+  if (text.length <= LOG_LIMIT) return text;
+  const warning = `[WARNING] ${what} truncated. The output exceeded ${LOG_LIMIT} characters.\n`;
+  return warning + text.slice(text.length - (LOG_LIMIT - warning.length));
+}
+
+/** The isolate's env: the function's variables, then Appwrite's own values (which win). */
+export function isolateEnv(env: Env, fn: FunctionRow, deployment: RunInput['deployment'], vars: Record<string, string>): Record<string, string> {
+  const runtime = findRuntime(fn.runtime);
+  return {
+    ...vars,
+    APPWRITE_FUNCTION_API_ENDPOINT: apiEndpoint(env),
+    APPWRITE_FUNCTION_ID: fn.id,
+    APPWRITE_FUNCTION_NAME: fn.name,
+    APPWRITE_FUNCTION_DEPLOYMENT: deployment.id,
+    APPWRITE_FUNCTION_PROJECT_ID: env.PROJECT_ID || 'local',
+    APPWRITE_FUNCTION_RUNTIME_NAME: runtime?.name ?? '',
+    APPWRITE_FUNCTION_RUNTIME_VERSION: runtime?.version ?? '',
+    APPWRITE_FUNCTION_CPUS: String(SPECIFICATION.cpus),
+    APPWRITE_FUNCTION_MEMORY: String(SPECIFICATION.memory),
+    APPWRITE_VERSION: '1.9.6',
+    APPWRITE_REGION: 'default',
+    APPWRITE_DEPLOYMENT_TYPE: deployment.type,
+  };
+}
+
+/** CPU per invocation: the timeout, within the Workers Paid plan's 5-minute ceiling. */
+export const cpuLimitMs = (timeoutSeconds: number) => Math.min(timeoutSeconds * 1000, 300_000);
+
+export async function functionPlan(env: Env, fn: FunctionRow, deployment: RunInput['deployment']): Promise<IsolatePlan> {
+  const vars = await variableValues(env.DB, fn.id);
+  const isolateVars = isolateEnv(env, fn, deployment, vars);
+  const props: OutboundProps = { functionId: fn.id, endpoint: apiEndpoint(env), allowedHosts: parseAllowedHosts(vars[ALLOWED_HOSTS_VARIABLE]) };
+  const limits = { cpuMs: cpuLimitMs(fn.timeout), subRequests: 1000 };
+  // Same deployment, env, outbound and limits ⇒ same isolate: a warm one may be reused.
+  const fingerprint = (await sha256Hex(JSON.stringify([isolateVars, props, limits]))).slice(0, 24);
+  return {
+    key: `fn:${deployment.id}:${fingerprint}`,
+    entrypoint: '',
+    modules: async () => (await storedBuild(env.FILES, fn.id, deployment.id)).modules,
+    sdk: deployment.importsSdk ? () => sdkModules(env) : null,
+    env: isolateVars,
+    outbound: exports.FunctionOutbound({ props }),
+    limits,
+  };
+}
+
+async function requestHeaders(env: Env, input: RunInput): Promise<Headers> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(input.headers)) {
+    const lower = name.toLowerCase();
+    if (!lower.startsWith('x-appwrite-') && !lower.startsWith(INTERNAL_HEADER_PREFIX)) headers.set(lower, value);
+  }
+  const ttl = input.fn.timeout + 60;
+  const jwt = input.user ? await signJwt(env, input.user, ttl) : '';
+  const key = await mintEphemeralKey(env, { projectId: env.PROJECT_ID || 'local', scopes: input.fn.scopes, name: `Function ${input.fn.id}` }, ttl);
+  const appwrite: Record<string, string> = {
+    'x-appwrite-execution-id': input.executionId,
+    'x-appwrite-trigger': input.trigger,
+    'x-appwrite-event': input.event ?? '',
+    'x-appwrite-user-id': input.user?.userId ?? '',
+    'x-appwrite-user-jwt': jwt,
+    'x-appwrite-key': key,
+    'x-appwrite-country-code': '',
+    'x-appwrite-continent-code': '',
+    'x-appwrite-continent-eu': 'false',
+    'x-appwrite-client-ip': input.clientIp ?? '',
+    'x-ledge-timeout': String(input.fn.timeout),
+    'x-ledge-logging': input.fn.logging ? '1' : '0',
+  };
+  for (const [name, value] of Object.entries(appwrite)) headers.set(name, value);
+  return headers;
+}
+
+export async function runFunction(env: Env, input: RunInput): Promise<RunResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started) / 1000;
+  try {
+    const [plan, headers] = await Promise.all([functionPlan(env, input.fn, input.deployment), requestHeaders(env, input)]);
+    plan.entrypoint = (await storedBuild(env.FILES, input.fn.id, input.deployment.id)).entrypoint;
+    const path = input.path.startsWith('/') ? input.path : `/${input.path}`;
+    const url = `${input.origin ?? new URL(apiEndpoint(env)).origin}${path}`;
+    const method = input.method.toUpperCase();
+    const request = new Request(url, { method, headers, body: method === 'GET' || method === 'HEAD' ? undefined : input.body });
+    const answer = await callIsolate(env.LOADER, plan, request, input.fn.timeout * 1000);
+    const failed = answer.statusCode >= 500 || answer.timedOut;
+    return {
+      status: failed ? 'failed' : 'completed',
+      statusCode: answer.statusCode,
+      headers: answer.headers,
+      body: answer.body,
+      logs: truncate(answer.logs, 'Logs'),
+      errors: truncate(answer.errors, 'Errors'),
+      duration: elapsed(),
+    };
+  } catch (err) {
+    const message = err instanceof IsolateFailure ? err.message : `Execution failed: ${(err as Error).message ?? String(err)}`;
+    return { status: 'failed', statusCode: 500, headers: {}, body: new Uint8Array(), logs: '', errors: truncate(message, 'Errors'), duration: elapsed() };
+  }
+}
