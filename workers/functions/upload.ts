@@ -1,6 +1,6 @@
 import { ApiError } from '../lib/errors';
 import { uniqueId, resolveId } from '../lib/ids';
-import { chunkOf, isWholeChunk, parseContentRange } from '../lib/content-range';
+import { parseContentRange } from '../lib/content-range';
 import { nowDate } from '../lib/time';
 import { archiveKey, findDeployment, insertDeployment, type DeploymentRow } from './deployments-store';
 import type { FunctionRow } from './store';
@@ -41,9 +41,9 @@ export async function receiveUpload(env: Env, input: UploadInput): Promise<{ row
   }
 
   const range = parseContentRange(input.contentRange);
-  if (!range || !isWholeChunk(range, input.file.size)) throw new ApiError('storage_invalid_content_range');
+  if (range.length !== input.file.size) throw new ApiError('storage_invalid_content_range');
   if (range.size > MAX_ARCHIVE_BYTES) throw new ApiError('deployment_invalid_file_size');
-  const { index, total } = chunkOf(range);
+  const { index, total } = range;
   const id = input.uploadId ? resolveId(input.uploadId, 'x-appwrite-id') : uniqueId();
   const key = archiveKey(input.fn.id, id);
   let row = await findDeployment(env.DB, input.fn.id, id);
