@@ -29,8 +29,15 @@ import { functionsPublicRoutes } from './functions/public-routes';
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
 
-/** Read routes that resolve their caller with `batchWithPrincipal` (one D1 round trip); none yet. */
-const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [];
+/**
+ * Read routes that resolve their caller inside their own first D1 batch (`callerOf`, one round
+ * trip): get and list rows/documents. `GET /v1/account` needs no deferral: the check's own batch
+ * already reads the user it answers with.
+ */
+const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [
+  { method: 'GET', path: /^\/v1\/tablesdb\/[^/]+\/tables\/[^/]+\/rows(\/[^/]+)?\/?$/ },
+  { method: 'GET', path: /^\/v1\/databases\/[^/]+\/collections\/[^/]+\/documents(\/[^/]+)?\/?$/ },
+];
 
 /** Bodies Ledge reads: JSON, and multipart/urlencoded forms (uploads). Anything else is refused. */
 const BODY_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];

@@ -1,16 +1,22 @@
 import type { Context } from 'hono';
 import { createFactory } from 'hono/factory';
 import type { Config } from './lib/config';
+import type { RolesSql } from './lib/permissions';
 import type { Principal } from './lib/principal';
 
 /**
  * A credential whose D1 check has not run yet: its statements go first in the route's own batch
- * (identity/batch.ts `batchWithPrincipal`), and `resolve` reads their results.
+ * (identity/batch.ts `callerOf`), and `resolve` reads their results.
  */
 export interface PendingPrincipal {
   statements: D1PreparedStatement[];
+  /** The roles `resolve` will find, as SQL over the same rows (a permission filter's input). */
+  roles: RolesSql;
   resolve(c: Context<AppEnv>, results: D1Result[]): Principal | null;
 }
+
+/** A pending credential as the request holds it, with the scopes its route requires once it is known. */
+export type DeferredPrincipal = PendingPrincipal & { scopes: string[] };
 
 /** Per-request values every route can read with `c.get(...)`. */
 export interface AppVariables {
@@ -18,7 +24,7 @@ export interface AppVariables {
   config: Config;
   principal: Principal;
   /** Set instead of `principal` on routes that resolve the caller in their own first batch. */
-  pendingPrincipal?: PendingPrincipal;
+  pendingPrincipal?: DeferredPrincipal;
   /** The response model version the caller asked for (`X-Appwrite-Response-Format`), e.g. "1.9.5". */
   responseFormat: string;
 }

@@ -5,12 +5,14 @@
  */
 import {
   assertCanCreate as assertCanCreateItem,
+  assertMayRead as assertMayReadItems,
   canAccess,
   ITEM_PERMISSION_ACTIONS,
   itemEventRoles,
   readScope as containerReadScope,
   resolveItemPermissions,
   type Container,
+  type PendingReader,
   type ReadScope,
 } from '../lib/permissions-container';
 import type { ConcreteAction, Permission } from '../lib/permissions';
@@ -42,8 +44,13 @@ export function canAccessRow(principal: Principal, table: TableDef, rowPermissio
   return canAccess(principal, tableContainer(table), rowPermissions, action);
 }
 
-export function readScope(principal: Principal, table: TableDef, seqColumn: string, action: ConcreteAction = 'read'): ReadScope {
-  return containerReadScope(principal, tableContainer(table), seqColumn, action);
+export function readScope(reader: Principal | PendingReader, table: TableDef, seqColumn: string, action: ConcreteAction = 'read'): ReadScope {
+  return containerReadScope(reader, tableContainer(table), seqColumn, action);
+}
+
+/** After a read built for a pending caller: the refusal `readScope` would have thrown. */
+export function assertMayRead(principal: Principal, table: TableDef, action: ConcreteAction = 'read'): void {
+  assertMayReadItems(principal, tableContainer(table), action);
 }
 
 export function resolveRowPermissions(principal: Principal, requested: string[] | null | undefined, existing: Permission[] | null): Permission[] {

@@ -6,8 +6,8 @@
  */
 import { compileQueries, countSql, cursorRowSql, assertCursorRow, finishPage, listSql, parseQueries, type CompiledQuery, type SqlFragment } from '../lib/query';
 import { queryTargetFor } from './query-target';
-import type { Principal } from '../lib/principal';
-import { readScope } from './row-permissions';
+import type { Caller } from '../identity/batch';
+import { assertMayRead, readScope } from './row-permissions';
 import type { RowApi } from './row-values';
 import { decodeRow, rowSelectSql, type StoredRow } from './rows-store';
 import type { ReadPlan } from './table-cache';
@@ -60,7 +60,7 @@ async function checkReadableCursor(db: D1Database, table: TableDef, compiled: Co
  */
 export function listPlan(
   db: D1Database,
-  principal: Principal,
+  caller: Caller,
   table: TableDef,
   api: RowApi,
   queries: readonly string[],
@@ -68,7 +68,8 @@ export function listPlan(
 ): ReadPlan<RowPage> {
   const target = queryTargetFor(table);
   const compiled = compileQueries(queries, target);
-  const scope = readScope(principal, table, `${table.sqlName}._seq`);
+  const reader = caller.reader;
+  const scope = readScope(reader, table, `${table.sqlName}._seq`);
   const extra: SqlFragment | undefined = scope.all ? undefined : { sql: scope.sql, params: scope.params };
   const cursor = readableCursorStatement(db, table, compiled, extra);
   const page = listSql(target, compiled, { columns: rowSelectSql(table), extra });
@@ -80,6 +81,8 @@ export function listPlan(
   return {
     statements,
     finish: (results) => {
+      // A caller checked in this batch is refused now if it may not list at all (the SQL kept nothing).
+      if (reader.kind === 'pending') assertMayRead(caller.principal(), table);
       if (cursor) assertCursorRow(results.shift()!.results[0] ?? null, compiled, wording(api));
       const [rows, counted] = results;
       return {

@@ -21,6 +21,7 @@ import { bulkCreateRows, bulkDeleteRows, bulkUpdateRows, bulkUpsertRows } from '
 import { listPlan, selectionOf } from './rows-list';
 import { createRow, deleteRow, findRowPlan, getRowPlan, rowModel, stepColumn, steppableColumn, updateRow, upsertRow, type StoredRow } from './rows-store';
 import { loadFresh, readWithTable, writeWithTable, type ReadPlan, type TableRef } from './table-cache';
+import { callerOf, type Caller } from '../identity/batch';
 import type { TableDef } from './types';
 
 const dataParam = z.record(z.string(), z.unknown());
@@ -33,9 +34,9 @@ function tableRef(c: Context<AppEnv>, api: RowApi): TableRef {
 }
 
 /** A disabled database or table is not found for anyone but API keys, as in Appwrite. */
-function visibilityGate(api: RowApi, principal: Principal) {
+function visibilityGate(api: RowApi, keyed: boolean) {
   return (table: TableDef, databaseEnabled: boolean) => {
-    if (principal.kind === 'key') return;
+    if (keyed) return;
     if (!databaseEnabled) throw new ApiError('database_not_found', undefined, table.databaseId);
     if (!table.enabled) throw new ApiError(api.errors.parentNotFound, undefined, table.id);
   };
@@ -44,21 +45,22 @@ function visibilityGate(api: RowApi, principal: Principal) {
 /** The table a bulk write names, loaded fresh: a write's checks must not rest on a cached definition. */
 async function tableFor(c: Context<AppEnv>, api: RowApi, principal: Principal): Promise<TableDef> {
   const { table, databaseEnabled } = await loadFresh(c.env.DB, tableRef(c, api));
-  visibilityGate(api, principal)(table, databaseEnabled);
+  visibilityGate(api, principal.kind === 'key')(table, databaseEnabled);
   return table;
 }
 
 /**
  * A read over the table a request names, on a definition validated in the read's own batch. A
  * single-row write reads its row this way first, so it is decided on a current definition too.
+ * On a deferred route (app.ts) the caller's credential is checked in that same batch.
  */
-function readTable<T>(c: Context<AppEnv>, api: RowApi, principal: Principal, plan: (table: TableDef) => ReadPlan<T>) {
-  return readWithTable(c.env.DB, tableRef(c, api), visibilityGate(api, principal), plan);
+function readTable<T>(c: Context<AppEnv>, api: RowApi, caller: Caller, plan: (table: TableDef) => ReadPlan<T>) {
+  return readWithTable(c.env.DB, caller.batch, tableRef(c, api), visibilityGate(api, caller.reader.kind === 'key'), plan);
 }
 
 /** The row the path names, read with its table (see `readTable`). */
-function readRow(c: Context<AppEnv>, api: RowApi, principal: Principal) {
-  return readTable(c, api, principal, (table) => findRowPlan(c.env.DB, table, c.req.param('rowId')!));
+function readRow(c: Context<AppEnv>, api: RowApi) {
+  return readTable(c, api, callerOf(c), (table) => findRowPlan(c.env.DB, table, c.req.param('rowId')!));
 }
 
 /** Transactions are not staged yet: a named one cannot exist. */
@@ -88,9 +90,9 @@ export function rowsRoutes(api: RowApi) {
       async (c) => {
         const input = c.req.valid('query');
         noTransaction(input.transactionId);
-        const principal = c.get('principal');
-        const { table, value: result } = await readTable(c, api, principal, (table) =>
-          listPlan(c.env.DB, principal, table, api, input.queries ?? [], input.total !== false),
+        const caller = callerOf(c);
+        const { table, value: result } = await readTable(c, api, caller, (table) =>
+          listPlan(c.env.DB, caller, table, api, input.queries ?? [], input.total !== false),
         );
         return jsonBig({ total: result.total, [api.listKey]: result.rows.map((r) => rowModel(table, r, api, result.select)) });
       },
@@ -127,7 +129,8 @@ export function rowsRoutes(api: RowApi) {
         return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) }, 201);
       }
       // The insert itself checks that the definition it was validated against is still current.
-      const { table, value: row } = await writeWithTable(c.env.DB, tableRef(c, api), principal.kind === 'key', visibilityGate(api, principal), (table, guard) => {
+      const keyed = principal.kind === 'key';
+      const { table, value: row } = await writeWithTable(c.env.DB, tableRef(c, api), keyed, visibilityGate(api, keyed), (table, guard) => {
         const rawId = input[api.idParam] as string | null | undefined;
         if (!rawId) throw new ApiError(api.errors.missingData, `${api.flavor === 'tablesdb' ? 'Row' : 'Document'} ID is required when creating a single ${api.flavor === 'tablesdb' ? 'row' : 'document'}.`);
         const id = resolveId(rawId, api.idParam);
@@ -166,10 +169,10 @@ export function rowsRoutes(api: RowApi) {
     .get(one, read, query(z.object({ queries: queriesParam, transactionId: transactionParam })), async (c) => {
       const input = c.req.valid('query');
       noTransaction(input.transactionId);
-      const principal = c.get('principal');
-      const { table, value } = await readTable(c, api, principal, (table) => {
+      const caller = callerOf(c);
+      const { table, value } = await readTable(c, api, caller, (table) => {
         const select = selectionOf(table, input.queries ?? []);
-        const plan = getRowPlan(c.env.DB, principal, table, api, c.req.param('rowId')!);
+        const plan = getRowPlan(c.env.DB, () => caller.principal(), table, api, c.req.param('rowId')!);
         return { statements: plan.statements, finish: (results) => ({ row: plan.finish(results), select }) };
       });
       return jsonBig(rowModel(table, value.row, api, value.select));
@@ -178,7 +181,7 @@ export function rowsRoutes(api: RowApi) {
       const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const { table, value: found } = await readTable(c, api, principal, (table) => {
+      const { table, value: found } = await readTable(c, api, callerOf(c), (table) => {
         const id = resolveId(c.req.param('rowId')!, api.idParam);
         const find = findRowPlan(c.env.DB, table, id);
         return { statements: find.statements, finish: (results) => ({ id, old: find.finish(results) }) };
@@ -191,7 +194,7 @@ export function rowsRoutes(api: RowApi) {
       const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const { table, value: old } = await readRow(c, api, principal);
+      const { table, value: old } = await readRow(c, api);
       const row = await updateRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old, { data: input.data ?? {}, permissions: input.permissions });
       publish(c, table, api, [row], 'update');
       return jsonBig(rowModel(table, row, api));
@@ -200,7 +203,7 @@ export function rowsRoutes(api: RowApi) {
       const input = await readBody(c, z.object({ transactionId: transactionParam }));
       noTransaction(input.transactionId);
       const principal = c.get('principal');
-      const { table, value: old } = await readRow(c, api, principal);
+      const { table, value: old } = await readRow(c, api);
       const row = await deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old);
       publish(c, table, api, [row], 'delete');
       return c.body(null, 204);
@@ -215,7 +218,7 @@ export function rowsRoutes(api: RowApi) {
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const by = input.value ?? 1;
-      const { table, value: found } = await readTable(c, api, principal, (table) => {
+      const { table, value: found } = await readTable(c, api, callerOf(c), (table) => {
         const col = steppableColumn(table, api, c.req.param('column')!, by);
         const find = findRowPlan(c.env.DB, table, c.req.param('rowId')!);
         return { statements: find.statements, finish: (results) => ({ col, old: find.finish(results) }) };

@@ -93,14 +93,17 @@ export function findRowPlan(db: D1Database, table: TableDef, id: string): ReadPl
   };
 }
 
-/** GET one row: missing and unreadable are the same `row_not_found` (404), as Appwrite answers. */
-export function getRowPlan(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string): ReadPlan<StoredRow> {
+/**
+ * GET one row: missing and unreadable are the same `row_not_found` (404), as Appwrite answers.
+ * `principal` is asked only once the statements ran (a deferred caller is known by then).
+ */
+export function getRowPlan(db: D1Database, principal: () => Principal, table: TableDef, api: RowApi, id: string): ReadPlan<StoredRow> {
   const find = findRowPlan(db, table, id);
   return {
     statements: find.statements,
     finish: (results) => {
       const row = find.finish(results);
-      if (!row || !canAccessRow(principal, table, row.permissions, 'read')) throw new ApiError(api.errors.notFound, undefined, id);
+      if (!row || !canAccessRow(principal(), table, row.permissions, 'read')) throw new ApiError(api.errors.notFound, undefined, id);
       return row;
     },
   };

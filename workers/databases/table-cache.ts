@@ -18,6 +18,8 @@
  * writes nothing when the definition is stale; see `guardSql`). A refused or failed attempt on a
  * cached definition wrote nothing and is redone on a fresh one.
  */
+import { RolesChanged } from '../identity/batch';
+import { ApiError } from '../lib/errors';
 import { loadTableState, type TableState } from './schema-store';
 import type { Flavor } from './flavor';
 import type { TableDef } from './types';
@@ -127,13 +129,24 @@ export async function writeWithTable<T>(
   return { table: fresh.table, value: mustApply(await attempt(fresh.table, null)) };
 }
 
+/** Runs statements in one D1 round trip; a deferred caller's first batch also checks its credential (identity/batch.ts). */
+export type Batch = (statements: D1PreparedStatement[]) => Promise<D1Result<Record<string, unknown>>[]>;
+
+const versionCheck = (db: D1Database, seq: number) =>
+  db.prepare('SELECT t.version AS version, d.enabled AS db_enabled FROM tables t JOIN databases d ON d.id = t.database_id WHERE t.seq = ?').bind(seq);
+
 /**
  * Runs a read against the table `ref` names. `gate` decides whether the caller may see the table
  * at all (it throws); `plan` builds the statements from a definition. Both, and `finish`, only
- * ever act on a definition that was current when the statements ran.
+ * ever act on a definition that was current when the statements ran. `batch` runs them: with a
+ * deferred caller, the credential check rides in the same round trip as the version check and the
+ * read, so a warm read is ONE round trip. The caller's own refusals (an ended JWT, a blocked
+ * user, a missing scope) stand; if its SQL-derived roles turn out to differ from the principal's
+ * (`RolesChanged`), the plan is built again on the principal, now known.
  */
 export async function readWithTable<T>(
   db: D1Database,
+  batch: Batch,
   ref: TableRef,
   gate: (table: TableDef, databaseEnabled: boolean) => void,
   plan: (table: TableDef) => ReadPlan<T>,
@@ -141,28 +154,39 @@ export async function readWithTable<T>(
   const key = keyOf(ref.databaseId, ref.tableId);
   const entry = cache.get(key);
   if (entry) {
-    let checked: { version: string; db_enabled: number } | undefined;
-    let p: ReadPlan<T> | undefined;
-    let results: D1Result<Record<string, unknown>>[] = [];
-    try {
-      p = plan(entry.table);
-      const check = db
-        .prepare('SELECT t.version AS version, d.enabled AS db_enabled FROM tables t JOIN databases d ON d.id = t.database_id WHERE t.seq = ?')
-        .bind(entry.table.seq);
-      const [first, ...rest] = await db.batch<Record<string, unknown>>([check, ...p.statements]);
-      checked = first.results[0] as typeof checked;
-      results = rest;
-    } catch {
-      // A stale definition can name dropped tables or columns, or refuse a valid query: decide again below.
-    }
-    if (p && checked && checked.version === entry.version) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let p: ReadPlan<T>;
+      try {
+        p = plan(entry.table);
+      } catch {
+        break; // a stale definition can refuse a valid query: decide again below
+      }
+      let results: D1Result<Record<string, unknown>>[];
+      try {
+        results = await batch([versionCheck(db, entry.table.seq), ...p.statements]);
+      } catch (e) {
+        if (e instanceof RolesChanged) continue;
+        if (e instanceof ApiError) throw e; // the caller's own refusal
+        break; // a stale definition can name dropped tables or columns: decide again below
+      }
+      const checked = results[0].results[0] as { version: string; db_enabled: number } | undefined;
+      if (!checked || checked.version !== entry.version) break;
       gate(entry.table, checked.db_enabled === 1);
-      return { table: entry.table, value: p.finish(results) };
+      return { table: entry.table, value: p.finish(results.slice(1)) };
     }
     cache.delete(key);
   }
   const fresh = await loadFresh(db, ref);
   gate(fresh.table, fresh.databaseEnabled);
-  const p = plan(fresh.table);
-  return { table: fresh.table, value: p.finish(await db.batch<Record<string, unknown>>(p.statements)) };
+  for (let attempt = 0; ; attempt++) {
+    const p = plan(fresh.table);
+    let results: D1Result<Record<string, unknown>>[];
+    try {
+      results = await batch(p.statements);
+    } catch (e) {
+      if (e instanceof RolesChanged && attempt === 0) continue;
+      throw e;
+    }
+    return { table: fresh.table, value: p.finish(results) };
+  }
 }

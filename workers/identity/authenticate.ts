@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { sha256Hex } from '../lib/crypto';
 import { rawReader } from '../lib/d1';
 import { ApiError } from '../lib/errors';
+import type { RolesSql } from '../lib/permissions';
 import { userPrincipal, type Principal, type UserPrincipal } from '../lib/principal';
 import { projectRealm, type Realm } from '../lib/realm';
 import { nowDate } from '../lib/time';
@@ -13,6 +14,7 @@ import type { Authenticator } from '../middleware/principal';
 import { sessionCredential } from './cookies';
 import { verifyJwtSignature } from './jwt';
 import { sessionMfaPending } from './mfa/rules';
+import { rolesSql, type SessionMatch } from './roles-sql';
 import { roleSubject, type UserRow } from './users';
 
 /**
@@ -28,6 +30,11 @@ export interface CredentialCheck {
   via: 'session' | 'jwt';
   /** Session (unexpired, matching), user, confirmed memberships, verified TOTP: in this order. */
   statements: D1PreparedStatement[];
+  /**
+   * The roles the principal will hold, as SQL over the same rows (roles-sql.ts), for a read whose
+   * permission filter must be built before `resolve` runs.
+   */
+  roles: RolesSql;
   /**
    * The principal, from the statements' results (same order); null when a session credential
    * names no live session (the caller is a guest, as in Appwrite). Throws `user_blocked`,
@@ -46,17 +53,19 @@ export function authenticatedUser(principal: Principal): UserRow | undefined {
 const ACCESS_REFRESH_MS = 24 * 3600 * 1000; // Appwrite's APP_USER_ACCESS
 const userReader = rawReader(users);
 
-function statementsFor(db: D1Database, userId: string, match: { secretHash: string } | { sessionId: string }): D1PreparedStatement[] {
+function checkFor(db: D1Database, userId: string, match: SessionMatch): Pick<CredentialCheck, 'statements' | 'roles'> {
+  const now = nowDate();
   const session = 'secretHash' in match
-    ? db.prepare('SELECT id, factors FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, nowDate())
-    : db.prepare('SELECT id, factors FROM sessions WHERE id = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.sessionId, userId, nowDate());
-  return [
+    ? db.prepare('SELECT id, factors FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, now)
+    : db.prepare('SELECT id, factors FROM sessions WHERE id = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.sessionId, userId, now);
+  const statements = [
     session,
     db.prepare(`${userReader.select} WHERE id = ? LIMIT 1`).bind(userId),
     db.prepare('SELECT id, team_id AS teamId, roles FROM memberships WHERE user_id = ? AND confirm = 1').bind(userId),
     // Read always (one indexed probe) so MFA never costs a second round trip.
     db.prepare("SELECT 1 AS ok FROM mfa_authenticators WHERE user_id = ? AND type = 'totp' AND verified = 1 LIMIT 1").bind(userId),
   ];
+  return { statements, roles: rolesSql(userId, match, now) };
 }
 
 function toPrincipal(c: Context<AppEnv>, results: D1Result[], via: 'session' | 'jwt'): UserPrincipal | null {
@@ -87,7 +96,7 @@ export async function sessionCheck(c: Context<AppEnv>, realm: Realm = projectRea
   const withJwt = c.req.header('X-Appwrite-JWT') !== undefined;
   return {
     via: 'session',
-    statements: statementsFor(c.env.DB, cred.id, { secretHash: await sha256Hex(cred.secret) }),
+    ...checkFor(c.env.DB, cred.id, { secretHash: await sha256Hex(cred.secret) }),
     resolve(ctx, results) {
       const principal = toPrincipal(ctx, results, 'session');
       // An unknown session is a guest; a live one beside a JWT is refused (Appwrite's rule).
@@ -104,7 +113,7 @@ export async function jwtCheck(c: Context<AppEnv>): Promise<CredentialCheck | nu
   const claims = await verifyJwtSignature(c.env, jwt);
   return {
     via: 'jwt',
-    statements: statementsFor(c.env.DB, claims.userId, { sessionId: claims.sessionId }),
+    ...checkFor(c.env.DB, claims.userId, { sessionId: claims.sessionId }),
     resolve(ctx, results) {
       const principal = toPrincipal(ctx, results, 'jwt');
       if (!principal) throw new ApiError('user_jwt_invalid', 'Failed to verify JWT. The session has ended.');

@@ -5,39 +5,13 @@ import type { AppEnv } from '../env';
 import { readConfig } from '../lib/config';
 import { ApiError, errorResponse, toApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
-import { principal } from '../middleware/principal';
-import { jwtAuthenticator, sessionAuthenticator } from './authenticate';
-import { batchWithPrincipal, deferredRoutes } from './batch';
+import { principal, requireScope, type Deferral } from '../middleware/principal';
+import { credentialCheck, jwtAuthenticator, sessionAuthenticator } from './authenticate';
+import { batchWithPrincipal, callerOf, deferredRoutes, RolesChanged } from './batch';
 import { encodeSessionValue } from './cookies';
 import { createSession, deleteSession } from './sessions';
 import { createUser } from './users';
-
-/** A D1 binding that counts round trips (every batch or single statement run is one). */
-function countingDb(db: D1Database) {
-  const counter = { trips: 0 };
-  const proxy = new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'batch') return (s: D1PreparedStatement[]) => (counter.trips++, target.batch(s));
-      if (prop === 'prepare') {
-        return (sql: string) => {
-          const stmt = target.prepare(sql);
-          const wrap = (st: D1PreparedStatement): D1PreparedStatement =>
-            new Proxy(st, {
-              get(t, p) {
-                if (p === 'bind') return (...args: unknown[]) => wrap(t.bind(...args));
-                if (p === 'first' || p === 'all' || p === 'run' || p === 'raw') return (...a: unknown[]) => (counter.trips++, (t as unknown as Record<string, (...x: unknown[]) => unknown>)[p as string](...a));
-                return Reflect.get(t, p, t);
-              },
-            });
-          return wrap(stmt);
-        };
-      }
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return { db: proxy, counter };
-}
+import { countingDb } from '../../test/d1-counter';
 
 /** A route that reads one value in the same batch as the caller's session check. */
 const app = new Hono<AppEnv>()
@@ -50,21 +24,49 @@ const app = new Hono<AppEnv>()
   .get('/eager', async (c) => c.json({ kind: c.get('principal').kind }));
 app.onError((err) => errorResponse(err instanceof ApiError ? err : toApiError(err)));
 
+/**
+ * A read whose SQL uses the caller's roles before they are known, under a deferral whose roles
+ * SQL has drifted from `userRoles` (it forgets every role but `any`).
+ */
+const drifted: Deferral = {
+  routes: [{ method: 'GET', path: /^\/roles$/ }],
+  check: async (c) => {
+    const check = await credentialCheck(c);
+    return check ? { ...check, roles: { sql: "SELECT 'any' AS value", params: [] } } : check;
+  },
+};
+const rolesApp = new Hono<AppEnv>()
+  .use(async (c, next) => (c.set('config', readConfig(c.env)), next()))
+  .use(principal([sessionAuthenticator, jwtAuthenticator], drifted))
+  .get('/roles', async (c) => {
+    const caller = callerOf(c);
+    const reader = caller.reader;
+    const sql = reader.kind === 'pending' ? reader.roles.sql : 'known';
+    try {
+      await caller.batch([c.env.DB.prepare('SELECT 1')]);
+      return c.json({ changed: false, sql });
+    } catch (e) {
+      // Built again on the principal, now known: the reader is the principal itself.
+      return c.json({ changed: e instanceof RolesChanged, kind: caller.principal().kind, again: callerOf(c).reader.kind });
+    }
+  });
+
 describe('batchWithPrincipal: the session check joins the route\'s first batch', () => {
   it('one D1 round trip for a deferred authenticated read; a revoked session is a guest on the very next request', async () => {
     const user = await createUser(env.DB, { id: uniqueId() });
     const { row, secret } = await createSession(env.DB, { userId: user.id, provider: 'email', factors: ['password'], duration: 3600 }, 10);
     const headers = { 'X-Appwrite-Session': encodeSessionValue({ id: user.id, secret }) };
-    const { db, counter } = countingDb(env.DB);
+    const { db, trips, reset } = countingDb(env.DB);
     const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
 
     const res = await app.request('/deferred', { headers }, { ...env, DB: db }, ctx);
     expect(await res.json()).toEqual({ kind: 'user', answer: 42 });
-    expect(counter.trips).toBe(1);
+    expect(trips).toHaveLength(1);
+    expect(trips[0].some((sql) => sql.includes('FROM sessions'))).toBe(true);
 
-    counter.trips = 0;
+    reset();
     await app.request('/eager', { headers }, { ...env, DB: db }, ctx);
-    expect(counter.trips).toBe(1);
+    expect(trips).toHaveLength(1);
 
     await deleteSession(env.DB, user.id, row.id);
     const after = await app.request('/deferred', { headers }, { ...env, DB: db }, ctx);
@@ -74,5 +76,33 @@ describe('batchWithPrincipal: the session check joins the route\'s first batch',
   it('a guest with no credential runs the route\'s batch alone', async () => {
     const res = await app.request('/deferred', {}, env, { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext);
     expect(await res.json()).toEqual({ kind: 'guest', answer: 42 });
+  });
+
+  it('scopes a deferred route requires are checked once its caller is known', async () => {
+    const user = await createUser(env.DB, { id: uniqueId() });
+    const { row, secret } = await createSession(env.DB, { userId: user.id, provider: 'email', factors: ['password'], duration: 3600 }, 10);
+    const headers = { 'X-Appwrite-Session': encodeSessionValue({ id: user.id, secret }) };
+    const scopedApp = new Hono<AppEnv>()
+      .use(async (c, next) => (c.set('config', readConfig(c.env)), next()))
+      .use(principal([sessionAuthenticator, jwtAuthenticator], deferredRoutes([{ method: 'GET', path: /^\/scoped$/ }])))
+      .get('/scoped', requireScope('account'), async (c) => {
+        const { principal: p } = await batchWithPrincipal(c, []);
+        return c.json({ kind: p.kind });
+      });
+    scopedApp.onError((err) => errorResponse(err instanceof ApiError ? err : toApiError(err)));
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    expect(await (await scopedApp.request('/scoped', { headers }, env, ctx)).json()).toEqual({ kind: 'user' });
+    await deleteSession(env.DB, user.id, row.id);
+    const refused = await scopedApp.request('/scoped', { headers }, env, ctx);
+    expect([refused.status, ((await refused.json()) as { type: string }).type]).toEqual([401, 'user_unauthorized']);
+  });
+
+  it('roles derived in SQL that differ from the principal\'s are caught in the same batch (RolesChanged)', async () => {
+    const user = await createUser(env.DB, { id: uniqueId() });
+    const { secret } = await createSession(env.DB, { userId: user.id, provider: 'email', factors: ['password'], duration: 3600 }, 10);
+    const headers = { 'X-Appwrite-Session': encodeSessionValue({ id: user.id, secret }) };
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    const res = await rolesApp.request('/roles', { headers }, env, ctx);
+    expect(await res.json()).toEqual({ changed: true, kind: 'user', again: 'user' });
   });
 });

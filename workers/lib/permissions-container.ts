@@ -16,6 +16,7 @@ import {
   permissionFilterSql,
   type ConcreteAction,
   type Permission,
+  type RolesSql,
 } from './permissions';
 import type { Principal } from './principal';
 
@@ -62,17 +63,56 @@ export function canAccess(principal: Principal, container: Container, itemPermis
 
 /**
  * How a list (or any read over many items) is narrowed for the caller: everything, items whose
- * side table grants `action` (an `EXISTS` condition with the roles as one JSON parameter), or
+ * side table grants `action` (an `EXISTS` condition, the roles as one JSON parameter), or
  * refused — Appwrite's `find` refuses a caller with no container grant when item security is off.
  */
-export type ReadScope = { all: true } | { all: false; sql: string; params: [string] };
+export type ReadScope = { all: true } | { all: false; sql: string; params: unknown[] };
 
-export function readScope(principal: Principal, container: Container, seqColumn: string, action: ConcreteAction = 'read'): ReadScope {
-  if (isKey(principal) || allows(principal.roles, container.permissions, action)) return { all: true };
-  if (!container.itemSecurity) refuse(principal, container, action);
+/**
+ * A caller whose credential is checked in the same D1 batch as the read (identity/batch.ts): its
+ * roles exist only as SQL until the batch has run. Never an API key (keys are not deferred).
+ */
+export interface PendingReader {
+  kind: 'pending';
+  roles: RolesSql;
+}
+
+export function readScope(reader: Principal | PendingReader, container: Container, seqColumn: string, action: ConcreteAction = 'read'): ReadScope {
+  if (reader.kind === 'pending') return pendingReadScope(reader.roles, container, seqColumn, action);
+  if (isKey(reader) || allows(reader.roles, container.permissions, action)) return { all: true };
+  if (!container.itemSecurity) refuse(reader, container, action);
+  return { all: false, ...permissionFilterSql(permsTableOf(container), seqColumn, action, reader.roles) };
+}
+
+function permsTableOf(container: Container): string {
   if (!container.permsTable) throw new Error('readScope: the container names no permission side table');
-  const filter = permissionFilterSql(container.permsTable, seqColumn, action, principal.roles);
-  return { all: false, sql: filter.sql, params: filter.params };
+  return container.permsTable;
+}
+
+/**
+ * `readScope` for roles still to be derived by SQL: the container's grant and the items' grants
+ * become one condition over the roles' subquery, so the SQL keeps exactly the rows `readScope`
+ * would once the caller is known. A refusal (no container grant, item security off) cannot be
+ * told yet: the condition keeps nothing, and the caller must call `readScope` with the principal
+ * after the batch (`assertMayRead`), which throws Appwrite's error.
+ */
+function pendingReadScope(roles: RolesSql, container: Container, seqColumn: string, action: ConcreteAction): ReadScope {
+  const granted = container.permissions.filter((p) => p.action === action).map((p) => p.role);
+  if (granted.includes('any')) return { all: true };
+  const parts: { sql: string; params: unknown[] }[] = [];
+  if (granted.length > 0) {
+    // Uncorrelated: SQLite evaluates it once per statement, not per row.
+    parts.push({ sql: `EXISTS (SELECT 1 FROM (${roles.sql}) WHERE value IN (SELECT value FROM json_each(?)))`, params: [...roles.params, JSON.stringify(granted)] });
+  }
+  if (container.itemSecurity) parts.push(permissionFilterSql(permsTableOf(container), seqColumn, action, roles));
+  if (parts.length === 0) return { all: false, sql: '0', params: [] };
+  return { all: false, sql: parts.map((p) => `(${p.sql})`).join(' OR '), params: parts.flatMap((p) => p.params) };
+}
+
+/** After a pending read: refuses the caller when `readScope` would have (no grant, item security off). */
+export function assertMayRead(principal: Principal, container: Container, action: ConcreteAction = 'read'): void {
+  if (isKey(principal) || container.itemSecurity || allows(principal.roles, container.permissions, action)) return;
+  refuse(principal, container, action);
 }
 
 /**

@@ -109,24 +109,41 @@ export function itemReadRoles(container: readonly Permission[], item: readonly P
 const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 /**
+ * A caller's roles computed by SQL in the same D1 batch that checks its credential: a SELECT
+ * yielding one column, `value`, one row per role (identity/roles-sql.ts). Lets a read be built
+ * before the caller is known; the caller's real roles are compared with it afterwards.
+ */
+export interface RolesSql {
+  sql: string;
+  params: unknown[];
+}
+
+/** `roles` as SQL that lists them (one JSON parameter for a known list). */
+export function rolesListSql(roles: readonly string[] | RolesSql): RolesSql {
+  return Array.isArray(roles) ? { sql: 'SELECT value FROM json_each(?)', params: [JSON.stringify(roles)] } : (roles as RolesSql);
+}
+
+/**
  * The list-side twin of `allowsItem` for per-item permissions: a SQL condition that keeps only
  * items whose permission side table (`(_seq, type, role)`) grants `action` to one of `roles`.
- * The roles travel as ONE JSON parameter read with json_each, so callers with many memberships
- * stay far from D1's 100-bound-parameter limit. `permsTable` and `seqColumn` are internal names
- * (never request input); they are checked anyway.
+ * Known roles travel as ONE JSON parameter read with json_each, so callers with many memberships
+ * stay far from D1's 100-bound-parameter limit; roles still to be derived (`RolesSql`) are read
+ * from their subquery. `permsTable` and `seqColumn` are internal names (never request input);
+ * they are checked anyway.
  */
 export function permissionFilterSql(
   permsTable: string,
   seqColumn: string,
   action: ConcreteAction,
-  roles: readonly string[],
-): { sql: string; params: [string] } {
+  roles: readonly string[] | RolesSql,
+): { sql: string; params: unknown[] } {
   if (!SQL_NAME.test(permsTable) || !SQL_NAME.test(seqColumn)) throw new Error(`Bad SQL name: ${permsTable} / ${seqColumn}`);
+  const list = rolesListSql(roles);
   return {
     // The unary `+` keeps SQLite from probing the (type, role, _seq) index once per role: one
     // primary-key seek on (_seq, type) reads the row's few grants instead, so the cost per row stays
     // flat however many roles (teams, labels) the caller holds — 17× cheaper at 40 roles.
-    sql: `EXISTS (SELECT 1 FROM "${permsTable}" AS _perm WHERE _perm._seq = ${seqColumn} AND _perm.type = '${action}' AND +_perm.role IN (SELECT value FROM json_each(?)))`,
-    params: [JSON.stringify(roles)],
+    sql: `EXISTS (SELECT 1 FROM "${permsTable}" AS _perm WHERE _perm._seq = ${seqColumn} AND _perm.type = '${action}' AND +_perm.role IN (${list.sql}))`,
+    params: [...list.params],
   };
 }

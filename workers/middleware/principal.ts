@@ -12,7 +12,7 @@ import { isAllowedOrigin } from './cors';
  */
 export type Authenticator = (c: Context<AppEnv>) => Promise<Principal | null>;
 
-export type { PendingPrincipal } from '../env';
+export type { DeferredPrincipal, PendingPrincipal } from '../env';
 
 /**
  * Routes that opted in to resolve the caller inside their first D1 batch (reads only: the
@@ -37,7 +37,7 @@ export function principal(authenticators: Authenticator[], deferral?: Deferral):
       const pending = await deferral.check(c);
       if (pending) {
         refuseUnknownOrigin(c, null);
-        c.set('pendingPrincipal', pending);
+        c.set('pendingPrincipal', { ...pending, scopes: [] });
         return next();
       }
     }
@@ -59,15 +59,20 @@ export function principal(authenticators: Authenticator[], deferral?: Deferral):
  */
 export function requireScope(scope: string): MiddlewareHandler<AppEnv> {
   return async function ledgeRequireScope(c, next) {
-    const p = c.get('principal');
-    if (!p.scopes.has(scope)) {
-      // A guest on the Account service is a signed-out user (no session, or one that was deleted or
-      // expired): Ledge answers `user_unauthorized`, as its accounts issue specifies. Appwrite 1.9
-      // answers `general_unauthorized_scope` here; both are 401, which is what SDK apps branch on.
-      if (p.kind === 'guest' && scope === 'account') throw new ApiError('user_unauthorized');
-      const who = p.kind === 'key' ? 'API key' : p.kind === 'user' ? `User (role: users)` : 'User (role: guests)';
-      throw new ApiError('general_unauthorized_scope', `${who} missing scopes (["${scope}"])`);
-    }
+    const pending = c.get('pendingPrincipal');
+    // A deferred caller is not known yet: its scope is checked as soon as it is (identity/batch.ts).
+    if (pending) pending.scopes.push(scope);
+    else assertScope(c.get('principal'), scope);
     return next();
   };
+}
+
+export function assertScope(p: Principal, scope: string): void {
+  if (p.scopes.has(scope)) return;
+  // A guest on the Account service is a signed-out user (no session, or one that was deleted or
+  // expired): Ledge answers `user_unauthorized`, as its accounts issue specifies. Appwrite 1.9
+  // answers `general_unauthorized_scope` here; both are 401, which is what SDK apps branch on.
+  if (p.kind === 'guest' && scope === 'account') throw new ApiError('user_unauthorized');
+  const who = p.kind === 'key' ? 'API key' : p.kind === 'user' ? `User (role: users)` : 'User (role: guests)';
+  throw new ApiError('general_unauthorized_scope', `${who} missing scopes (["${scope}"])`);
 }

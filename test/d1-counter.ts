@@ -1,0 +1,50 @@
+/**
+ * A D1 binding that records its round trips: every `batch()` is one, and so is every statement
+ * run on its own (`first`, `all`, `run`, `raw`). Each trip keeps the SQL of its statements, so a
+ * test can say not only how many trips a request made but what rode in each. Pass `db` in place of
+ * `env.DB` (e.g. `app.request(path, init, { ...env, DB: db }, ctx)`).
+ */
+export interface D1Trips {
+  db: D1Database;
+  /** The SQL of each round trip's statements, in order. */
+  trips: string[][];
+  reset(): void;
+}
+
+export function countingDb(inner: D1Database): D1Trips {
+  const trips: string[][] = [];
+  const sqlOf = new WeakMap<object, string>();
+  const wrap = (st: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const proxy = new Proxy(st, {
+      get(t, p) {
+        if (p === 'bind') return (...args: unknown[]) => wrap(t.bind(...args), sql);
+        if (p === 'first' || p === 'all' || p === 'run' || p === 'raw') {
+          return (...a: unknown[]) => {
+            trips.push([sql]);
+            return (t as unknown as Record<string, (...x: unknown[]) => unknown>)[p as string](...a);
+          };
+        }
+        const v = Reflect.get(t, p, t);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    sqlOf.set(proxy, sql);
+    return proxy;
+  };
+  const db = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'prepare') {
+        return (sql: string) => wrap(target.prepare(sql), sql);
+      }
+      if (prop === 'batch') {
+        return (statements: D1PreparedStatement[]) => {
+          trips.push(statements.map((s) => sqlOf.get(s) ?? '?'));
+          return target.batch(statements);
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return { db, trips, reset: () => void trips.splice(0) };
+}

@@ -1,0 +1,38 @@
+/**
+ * The caller's roles derived by SQL from the very rows its credential check reads, so a read
+ * whose permission filter depends on them (a list under rowSecurity) can run in the SAME D1
+ * batch as that check: the session (matching, unexpired), the user, its confirmed memberships.
+ * It mirrors `userRoles` (lib/principal.ts) — any, users, users/<status>, user:<id>,
+ * user:<id>/<status>, team:<T>, member:<M>, team:<T>/<role>, label:<L> — or `any`, `guests`
+ * when the credential names no live session. The JS principal stays authoritative: identity/batch
+ * compares its roles with this list from the same batch and redoes the read with the real roles
+ * if they ever differ (roles-sql.test.ts holds the two to each other).
+ */
+import type { RolesSql } from '../lib/permissions';
+
+/** How the credential names its session: by secret (session cookie) or by id (a JWT's claim). */
+export type SessionMatch = { secretHash: string } | { sessionId: string };
+
+export function rolesSql(userId: string, match: SessionMatch, now: string): RolesSql {
+  const [column, value] = 'secretHash' in match ? ['secret_hash', match.secretHash] : ['id', match.sessionId];
+  // One JSON parameter, however often the subquery appears in a statement. Four arms: D1 allows
+  // at most five terms in a compound SELECT.
+  const sql = `WITH _rc(j) AS (SELECT ?),
+_ru AS MATERIALIZED (SELECT u.id AS id, u.labels AS labels,
+    CASE WHEN u.email_verification OR u.phone_verification THEN 'verified' ELSE 'unverified' END AS st
+  FROM _rc JOIN users AS u ON u.id = _rc.j->>'u'
+  WHERE EXISTS (SELECT 1 FROM sessions AS s WHERE s.${column} = _rc.j->>'s' AND s.user_id = u.id AND s.expire > _rc.j->>'n')),
+_rm AS MATERIALIZED (SELECT m.id AS id, m.team_id AS team, m.roles AS roles FROM _ru JOIN memberships AS m ON m.user_id = _ru.id WHERE m.confirm = 1)
+SELECT _b.value AS value FROM json_each((SELECT CASE WHEN _ru.id IS NULL THEN '["any","guests"]'
+    ELSE json_array('any', 'users', 'users/' || _ru.st, 'user:' || _ru.id, 'user:' || _ru.id || '/' || _ru.st) END
+  FROM (SELECT 1) LEFT JOIN _ru)) AS _b
+UNION ALL SELECT _t.value FROM _rm, json_each(json_array('team:' || _rm.team, 'member:' || _rm.id)) AS _t
+UNION ALL SELECT 'team:' || _rm.team || '/' || _r.value FROM _rm, json_each(_rm.roles) AS _r
+UNION ALL SELECT 'label:' || _l.value FROM _ru, json_each(_ru.labels) AS _l`;
+  return { sql, params: [JSON.stringify({ u: userId, s: value, n: now })] };
+}
+
+/** The roles as one row, `roles` = a JSON array, for comparing with the resolved principal's. */
+export function rolesRowSql(roles: RolesSql): RolesSql {
+  return { sql: `SELECT json_group_array(value) AS roles FROM (${roles.sql})`, params: roles.params };
+}
