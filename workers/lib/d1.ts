@@ -21,10 +21,13 @@ export function uniqueViolationText(err: unknown): string | null {
  */
 export function rawReader<T extends Table>(table: T) {
   const columns = Object.entries(getTableColumns(table)) as [string, Column][];
-  const select = `SELECT ${columns.map(([, col]) => `"${col.name}"`).join(', ')} FROM "${getTableName(table)}"`;
+  const list = columns.map(([, col]) => `"${col.name}"`).join(', ');
+  const select = `SELECT ${list} FROM "${getTableName(table)}"`;
   return {
     /** `SELECT <every column> FROM <table>`; append the WHERE clause. */
     select,
+    /** The column list alone (for `RETURNING`). */
+    columns: list,
     decode(raw: Record<string, unknown>): T['$inferSelect'] {
       const row: Record<string, unknown> = {};
       for (const [key, col] of columns) {

@@ -72,7 +72,8 @@ export interface NewFile {
 /**
  * The statements that create a file with its permission rows. With `ifAbsent`, a file of the
  * same id wins silently (concurrent first chunks), and the permission rows follow only the row
- * this statement inserted (matched by its server-generated R2 key).
+ * this statement inserted (matched by its server-generated R2 key). The first statement returns
+ * the new row (none when an existing file won): read it with `insertedFile`.
  */
 export function insertFileStatements(db: D1Database, f: NewFile, ifAbsent = false): D1PreparedStatement[] {
   const now = nowDate();
@@ -80,7 +81,7 @@ export function insertFileStatements(db: D1Database, f: NewFile, ifAbsent = fals
     db
       .prepare(
         `INSERT INTO files (bucket_seq, bucket_id, id, r2_key, name, permissions, mime_type, size_original, size_actual, signature, chunks_total, chunks_uploaded, status, upload_id, search, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ifAbsent ? ' ON CONFLICT (bucket_seq, id) DO NOTHING' : ''}`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ifAbsent ? ' ON CONFLICT (bucket_seq, id) DO NOTHING' : ''} RETURNING ${fileReader.columns}`,
       )
       .bind(
         f.bucket.seq, f.bucket.id, f.id, f.r2Key, f.name, JSON.stringify(formatPermissions(f.permissions)), f.mimeType, f.sizeOriginal,
@@ -88,6 +89,11 @@ export function insertFileStatements(db: D1Database, f: NewFile, ifAbsent = fals
       ),
     permsInsert(db, 'f.bucket_seq = ? AND f.id = ? AND f.r2_key = ?', [f.bucket.seq, f.id, f.r2Key], f.permissions),
   ];
+}
+
+export function insertedFile(results: D1Result[]): FileRow | null {
+  const raw = results[0]?.results[0] as Record<string, unknown> | undefined;
+  return raw ? fileReader.decode(raw) : null;
 }
 
 function permsInsert(db: D1Database, where: string, params: unknown[], perms: Permission[]) {

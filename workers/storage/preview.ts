@@ -71,29 +71,35 @@ export async function servePreview(ctx: PreviewContext, bucket: BucketRow, file:
   if (etagMatches(ctx.request.headers.get('If-None-Match'), etag)) {
     return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': `private, max-age=${CACHE_SECONDS}` } });
   }
+  const serve = (type: string, size: number, whole: () => Promise<ReadableStream | ArrayBuffer>) =>
+    serveBytes({
+      kind: 'inline', name: file.name, mimeType: type, size, etag, cacheControl: `private, max-age=${CACHE_SECONDS}`, request: ctx.request,
+      // Whole bodies stream straight through; a Range (rare for previews) slices the buffered rendition.
+      read: async (range) => {
+        const body = await whole();
+        if (!range) return body instanceof ArrayBuffer ? new Blob([body]).stream() : body;
+        const bytes = body instanceof ArrayBuffer ? body : await new Response(body).arrayBuffer();
+        return new Blob([bytes.slice(range.offset, range.offset + range.length)]).stream();
+      },
+    });
+
+  const hit = await cache?.match(cacheKey);
+  const hitSize = Number(hit?.headers.get('Content-Length') ?? NaN);
+  if (hit?.body && Number.isFinite(hitSize)) return serve(hit.headers.get('Content-Type') ?? 'application/octet-stream', hitSize, async () => hit.body!);
+
   let bytes: ArrayBuffer;
   let type: string;
-  const hit = await cache?.match(cacheKey);
-  if (hit) {
-    bytes = await hit.arrayBuffer();
-    type = hit.headers.get('Content-Type') ?? 'application/octet-stream';
+  const stored = await ctx.env.FILES.get(key);
+  if (stored) {
+    bytes = await stored.arrayBuffer();
+    type = stored.httpMetadata?.contentType ?? 'application/octet-stream';
   } else {
-    const stored = await ctx.env.FILES.get(key);
-    if (stored) {
-      bytes = await stored.arrayBuffer();
-      type = stored.httpMetadata?.contentType ?? 'application/octet-stream';
-    } else {
-      ({ bytes, type } = await renderPreview(ctx.env, ctx.config, file, params));
-      await ctx.env.FILES.put(key, bytes, { httpMetadata: { contentType: type } });
-    }
-    if (cache) {
-      const copy = new Response(bytes.slice(0), { headers: { 'Content-Type': type, 'Cache-Control': `public, max-age=${CACHE_SECONDS}` } });
-      ctx.waitUntil(cache.put(cacheKey, copy).catch(() => {}));
-    }
+    ({ bytes, type } = await renderPreview(ctx.env, ctx.config, file, params));
+    await ctx.env.FILES.put(key, bytes, { httpMetadata: { contentType: type } });
   }
-  return serveBytes({
-    kind: 'inline', name: file.name, mimeType: type, size: bytes.byteLength, etag, cacheControl: `private, max-age=${CACHE_SECONDS}`,
-    request: ctx.request,
-    read: async (range) => new Blob([range ? bytes.slice(range.offset, range.offset + range.length) : bytes]).stream(),
-  });
+  if (cache) {
+    const copy = new Response(bytes.slice(0), { headers: { 'Content-Type': type, 'Content-Length': String(bytes.byteLength), 'Cache-Control': `public, max-age=${CACHE_SECONDS}` } });
+    ctx.waitUntil(cache.put(cacheKey, copy).catch(() => {}));
+  }
+  return serve(type, bytes.byteLength, async () => bytes);
 }

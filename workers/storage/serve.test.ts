@@ -113,6 +113,11 @@ describe('preview', () => {
     const again = await call(`${path(bucket.$id, file.$id, 'preview')}?width=64&output=webp`);
     expect(await sha256(await again.arrayBuffer())).toBe(await sha256(body));
     expect((await call(`${path(bucket.$id, file.$id, 'preview')}?width=64&output=webp`, { headers: { 'If-None-Match': res.headers.get('ETag')! } })).status).toBe(304);
+    // The Cache API sits in front of R2: with the stored rendition gone, the cached copy still answers.
+    await env.FILES.delete(renditions[0]);
+    const cached = await call(`${path(bucket.$id, file.$id, 'preview')}?width=64&output=webp`);
+    expect(await sha256(await cached.arrayBuffer())).toBe(await sha256(body));
+    expect((await r2Keys(`${seq}/`)).filter((k) => k.includes('/previews/'))).toEqual([]);
     // Deleting the file removes its renditions too.
     expect((await asRoot(`/v1/storage/buckets/${bucket.$id}/files/${file.$id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await r2Keys(`${seq}/`)).toEqual([]);

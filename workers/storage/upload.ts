@@ -16,7 +16,7 @@ import { findBucket } from './bucket-store';
 import { completeUpload, recordChunk, reportedChunks } from './chunks';
 import { fileEvent } from './events';
 import { assertUsableBucket, bucketContainer, filePermissions } from './file-access';
-import { findFile, fileModel, insertFileStatements, type FileRow } from './file-store';
+import { findFile, fileModel, insertedFile, insertFileStatements, type FileRow } from './file-store';
 import { detectMime } from './mime';
 import { ChunkSink, WholeFileSink } from './r2-sink';
 import { assertExtension, assertSize, cleanFileName, fileExtension, parseContentRange, sizeLimit, type ChunkRange } from './upload-rules';
@@ -79,8 +79,7 @@ export async function createFile(c: Context<AppEnv>): Promise<Response> {
     const stored = sink.result!;
     const row = { bucket, id, r2Key, name: filePart.filename, permissions, sizeOriginal: stored.size, sizeActual: stored.size, signature: stored.etag };
     const mimeType = detectMime(stored.head, filePart.contentType, fileExtension(filePart.filename));
-    await c.env.DB.batch(insertFileStatements(c.env.DB, { ...row, mimeType, chunksTotal: 1, chunksUploaded: 1, status: 'ready', uploadId: null }));
-    const file = (await findFile(c.env.DB, bucket.seq, id))!;
+    const file = insertedFile(await c.env.DB.batch(insertFileStatements(c.env.DB, { ...row, mimeType, chunksTotal: 1, chunksUploaded: 1, status: 'ready', uploadId: null })))!;
     publishAfterCommit(c, [fileEvent(bucket, file, 'create', principal)]);
     return c.json(fileModel(file, bucket), 201);
   } catch (err) {
@@ -142,17 +141,20 @@ async function startUpload(c: Context<AppEnv>, input: ChunkInput): Promise<FileR
   const r2Key = newObjectKey(bucket.seq);
   const mimeType = detectMime(range.index === 1 ? bytes.subarray(0, 64) : new Uint8Array(), part.contentType, fileExtension(part.filename));
   const upload = await c.env.FILES.createMultipartUpload(r2Key, { httpMetadata: { contentType: mimeType } });
+  let file: FileRow | null;
   try {
-    await c.env.DB.batch(insertFileStatements(c.env.DB, {
+    file = insertedFile(await c.env.DB.batch(insertFileStatements(c.env.DB, {
       bucket, id, r2Key, name: part.filename, permissions, mimeType, sizeOriginal: range.size, sizeActual: 0, signature: '',
       chunksTotal: range.total, chunksUploaded: 0, status: 'uploading', uploadId: upload.uploadId,
-    }, true));
+    }, true)));
   } catch (err) {
     await upload.abort().catch(() => {});
     throw err;
   }
-  const file = await findFile(c.env.DB, bucket.seq, id);
-  if (file?.r2Key !== r2Key) await upload.abort().catch(() => {});
+  if (file) return file;
+  // Another first chunk created the file meanwhile: use theirs, drop ours.
+  await upload.abort().catch(() => {});
+  file = await findFile(c.env.DB, bucket.seq, id);
   if (!file) throw new ApiError('storage_file_not_found');
   return file;
 }
