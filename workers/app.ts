@@ -21,7 +21,7 @@ import { teamRoutes } from './teams/routes';
 import { legacyDatabasesSchemaRoutes, tablesDbSchemaRoutes } from './databases/schema-routes';
 import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
 import { functionsAdminRoutes } from './functions/routes';
-import { storageRoutes, tokenRoutes } from './storage/routes';
+import { DEFERRED_STORAGE_READS, storageRoutes, tokenRoutes } from './storage/routes';
 import { deploymentRoutes } from './functions/deployments-routes';
 import { executionRoutes } from './functions/executions-routes';
 import { functionsPublicRoutes } from './functions/public-routes';
@@ -31,12 +31,13 @@ const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator,
 
 /**
  * Read routes that resolve their caller inside their own first D1 batch (`callerOf`, one round
- * trip): get and list rows/documents. `GET /v1/account` needs no deferral: the check's own batch
- * already reads the user it answers with.
+ * trip): get and list rows/documents; download, view and preview of files. `GET /v1/account`
+ * needs no deferral: the check's own batch already reads the user it answers with.
  */
 const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [
   { method: 'GET', path: /^\/v1\/tablesdb\/[^/]+\/tables\/[^/]+\/rows(\/[^/]+)?\/?$/ },
   { method: 'GET', path: /^\/v1\/databases\/[^/]+\/collections\/[^/]+\/documents(\/[^/]+)?\/?$/ },
+  ...DEFERRED_STORAGE_READS,
 ];
 
 /** Bodies Ledge reads: JSON, and multipart/urlencoded forms (uploads). Anything else is refused. */

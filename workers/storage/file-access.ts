@@ -42,7 +42,12 @@ export function fileReadScope(principal: Principal, bucket: BucketRow): ReadScop
  * the answer is `user_unauthorized` whether or not the file exists.
  */
 export async function loadFile(db: D1Database, principal: Principal, bucketId: string, fileId: string, action: ConcreteAction = 'read') {
-  const { bucket, file } = await findBucketAndFile(db, bucketId, fileId);
+  return checkFileAccess(principal, await findBucketAndFile(db, bucketId, fileId), action);
+}
+
+/** `loadFile`'s checks on rows already read (a route that batched them with its caller's check). */
+export function checkFileAccess(principal: Principal, rows: { bucket: BucketRow | null; file: FileRow | null }, action: ConcreteAction = 'read') {
+  const { bucket, file } = rows;
   assertUsableBucket(principal, bucket);
   const container = bucketContainer(bucket);
   readScope(principal, container, 'files.seq', action === 'read' ? 'read' : action);

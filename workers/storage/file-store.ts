@@ -38,14 +38,22 @@ export function fileModel(row: FileRow, bucket: Pick<BucketRow, 'encryption' | '
   };
 }
 
-/** The bucket and one of its files in ONE round trip (the file row is null when missing). */
-export async function findBucketAndFile(db: D1Database, bucketId: string, fileId: string) {
-  const [bucket, file] = await db.batch([
+/** The statements that read a bucket and one of its files (for a batch of the caller's own). */
+export function bucketAndFileStatements(db: D1Database, bucketId: string, fileId: string): D1PreparedStatement[] {
+  return [
     db.prepare(`${bucketReader.select} WHERE id = ?`).bind(bucketId),
     db.prepare(`${fileReader.select} WHERE bucket_seq = (SELECT seq FROM buckets WHERE id = ?) AND id = ?`).bind(bucketId, fileId),
-  ]);
+  ];
+}
+
+export function decodeBucketAndFile([bucket, file]: D1Result[]) {
   const decode = <T>(raw: unknown, reader: { decode(r: Record<string, unknown>): T }) => (raw ? reader.decode(raw as Record<string, unknown>) : null);
   return { bucket: decode(bucket.results[0], bucketReader), file: decode(file.results[0], fileReader) };
+}
+
+/** The bucket and one of its files in ONE round trip (the file row is null when missing). */
+export async function findBucketAndFile(db: D1Database, bucketId: string, fileId: string) {
+  return decodeBucketAndFile(await db.batch(bucketAndFileStatements(db, bucketId, fileId)));
 }
 
 export async function findFile(db: D1Database, bucketSeq: number, id: string): Promise<FileRow | null> {

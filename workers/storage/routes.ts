@@ -3,9 +3,9 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { bucketRoutes } from './bucket-routes';
 import { fileRoutes } from './file-routes';
-import { serveRoutes } from './serve-routes';
+import { DEFERRED_STORAGE_READS, serveRoutes } from './serve-routes';
 import { tokenRoutes } from './token-routes';
 
 export const storageRoutes = new Hono<AppEnv>().route('/buckets', bucketRoutes).route('/buckets', fileRoutes).route('/buckets', serveRoutes);
 
-export { tokenRoutes };
+export { DEFERRED_STORAGE_READS, tokenRoutes };
