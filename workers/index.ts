@@ -1,10 +1,12 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { app } from './app';
 import { routeOutbound, type OutboundProps } from './functions/outbound';
-import { consumeDeadLetters, consumeEvents } from './events/consumer';
+import { consumeDeadLetters, consumeEvents, registerEventHandler } from './events/consumer';
 import { runMaintenance } from './events/maintenance';
 import { abortAbandonedUploads } from './storage/chunks';
 import { consumeExecutions } from './functions/executions-queue';
+import { runSchedules } from './functions/schedules';
+import { functionTriggers } from './functions/triggers';
 
 export { RealtimeHub } from '../durable-objects/realtime-hub';
 export { RateLimiter } from '../durable-objects/rate-limiter';
@@ -30,6 +32,8 @@ export class FunctionOutbound extends WorkerEntrypoint<Env, OutboundProps> {
   }
 }
 
+registerEventHandler(functionTriggers);
+
 export default {
   fetch: app.fetch,
 
@@ -41,6 +45,8 @@ export default {
 
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runMaintenance(env));
+    // Due cron slots of scheduled functions, and scheduled executions now within a queue delay.
+    ctx.waitUntil(runSchedules(env));
     // Chunked uploads untouched for 24 h: R2 multipart aborted, rows removed.
     ctx.waitUntil(abortAbandonedUploads(env));
   },

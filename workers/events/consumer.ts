@@ -78,6 +78,9 @@ async function deliver(event: LedgeEvent, env: Env, registered: readonly EventHa
   return complete;
 }
 
+/** Backoff before a failed delivery is tried again: 5 s, 10 s, 20 s, … at most 5 minutes. */
+export const retryDelaySeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
+
 /**
  * The EVENTS consumer: each message is acked or retried on its own (queues deliver at least once).
  * A message already fully handled is acked without running anything again. A message that is not
@@ -93,9 +96,9 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, regi
     }
     try {
       if (await deliver(event, env, registered)) msg.ack();
-      else msg.retry();
+      else msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
     } catch {
-      msg.retry();
+      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { retryDelaySeconds } from '../events/consumer';
 import { publishAfterCommit, type PublishContext } from '../events/publish';
 import { findDeployment } from './deployments-store';
 import { executionEvent, outcomeOf, type ExecutionMessage } from './execute';
@@ -16,8 +17,6 @@ export const EXECUTION_BATCH_CONCURRENCY = 10;
 
 const isMessage = (body: unknown): body is ExecutionMessage =>
   !!body && typeof body === 'object' && typeof (body as ExecutionMessage).executionId === 'string';
-
-export const retryDelay = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
 
 /** Runs one queued execution; false when there was nothing (left) to run. */
 export async function runQueuedExecution(ctx: PublishContext, executionId: string): Promise<boolean> {
@@ -56,7 +55,8 @@ export async function consumeExecutions(batch: MessageBatch<unknown>, env: Env, 
   const work = async () => {
     for (let msg = messages.shift(); msg; msg = messages.shift()) {
       if (!isMessage(msg.body)) {
-        msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+        // Never runnable: through the retries to the dead-letter queue without waiting.
+        msg.retry();
         continue;
       }
       try {
@@ -64,7 +64,7 @@ export async function consumeExecutions(batch: MessageBatch<unknown>, env: Env, 
         msg.ack();
       } catch (err) {
         console.error('[functions] queued execution failed to run', err);
-        msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+        msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
       }
     }
   };

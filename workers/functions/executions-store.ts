@@ -63,6 +63,12 @@ export function insertExecutionStatement(db: D1Database, input: NewExecution, or
   return orIgnore ? q.onConflictDoNothing() : q;
 }
 
+/** The same insert as a plain D1 statement, to sit in a batch beside raw SQL. */
+export function insertExecutionD1(db: D1Database, input: NewExecution, orIgnore = false): D1PreparedStatement {
+  const q = insertExecutionStatement(db, input, orIgnore).toSQL();
+  return db.prepare(q.sql).bind(...q.params);
+}
+
 export async function insertExecution(db: D1Database, input: NewExecution): Promise<ExecutionRow> {
   const [row] = await insertExecutionStatement(db, input).returning();
   return row;
