@@ -1,3 +1,6 @@
+import { eq, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import { deployments, functions, functionVariables } from '../db/schema';
 import { makeEvent } from '../events/event';
 import { publishAfterCommit, type PublishContext } from '../events/publish';
 import { ApiError } from '../lib/errors';
@@ -37,13 +40,31 @@ export function assertCanExecute(principal: Principal, fn: FunctionRow): void {
   );
 }
 
-/** The function's active deployment, ready to run (Appwrite's errors otherwise). */
-export async function runnableDeployment(db: D1Database, fn: FunctionRow): Promise<DeploymentRow> {
-  const deployment = fn.deploymentId ? await findDeployment(db, fn.id, fn.deploymentId) : null;
+/**
+ * What an execution request needs, in one D1 round trip: the function, its active deployment and
+ * its variables (function_not_found when there is no such function).
+ */
+export async function loadRunTarget(db: D1Database, functionId: string) {
+  const d = drizzle(db);
+  const [fns, deps, vars] = await d.batch([
+    d.select().from(functions).where(eq(functions.id, functionId)).limit(1),
+    d.select().from(deployments).where(sql`${deployments.id} = (SELECT deployment_id FROM functions WHERE id = ${functionId}) AND ${deployments.functionId} = ${functionId}`).limit(1),
+    d.select({ key: functionVariables.key, value: functionVariables.value }).from(functionVariables).where(eq(functionVariables.functionId, functionId)),
+  ]);
+  return { fn: fns[0] ?? null, deployment: deps[0] ?? null, vars: Object.fromEntries(vars.map((v) => [v.key, v.value])) };
+}
+
+/** The function's deployment, ready to run (Appwrite's errors otherwise). */
+export function assertRunnable(deployment: DeploymentRow | null): DeploymentRow {
   if (!deployment) throw new ApiError('deployment_not_found', 'Deployment not found. Create a deployment before trying to execute a function');
   if (deployment.status === 'failed') throw new ApiError('build_failed');
   if (deployment.status !== 'ready') throw new ApiError('build_not_ready');
   return deployment;
+}
+
+/** The function's active deployment, ready to run (Appwrite's errors otherwise). */
+export async function runnableDeployment(db: D1Database, fn: FunctionRow): Promise<DeploymentRow> {
+  return assertRunnable(fn.deploymentId ? await findDeployment(db, fn.id, fn.deploymentId) : null);
 }
 
 export function executionEvent(row: ExecutionRow, action: 'create' | 'update') {

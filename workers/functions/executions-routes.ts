@@ -9,7 +9,7 @@ import { uniqueId } from '../lib/ids';
 import { parseDate, toAppwriteDate } from '../lib/time';
 import { boolParam, listParams } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
-import { assertCanExecute, enqueueExecution, executeNow, executionEvent, MAX_QUEUE_DELAY_SECONDS, runnableDeployment } from './execute';
+import { assertCanExecute, assertRunnable, enqueueExecution, executeNow, executionEvent, loadRunTarget, MAX_QUEUE_DELAY_SECONDS } from './execute';
 import { canReadExecution, executionModel, getExecution, insertExecution, keptHeaders, listExecutions } from './executions-store';
 import { getFunction, type FunctionRow } from './store';
 
@@ -35,10 +35,13 @@ const createParams = z.object({
 export const MAX_ASYNC_BODY = 1_000_000;
 
 /** A disabled function is hidden from everyone but API keys, as in Appwrite. */
-async function visibleFunction(c: C): Promise<FunctionRow> {
-  const fn = await getFunction(c.env.DB, c.req.param('functionId')!);
-  if (!fn.enabled && c.get('principal').kind !== 'key') throw new ApiError('function_not_found');
+function assertVisible(c: C, fn: FunctionRow | null): FunctionRow {
+  if (!fn || (!fn.enabled && c.get('principal').kind !== 'key')) throw new ApiError('function_not_found');
   return fn;
+}
+
+async function visibleFunction(c: C): Promise<FunctionRow> {
+  return assertVisible(c, await getFunction(c.env.DB, c.req.param('functionId')!));
 }
 
 function scheduleTime(value: string): number {
@@ -52,8 +55,9 @@ export const executionRoutes = new Hono<AppEnv>()
   .post('/:functionId/executions', requireScope('executions.write'), body(createParams), async (c) => {
     const input = c.req.valid('json');
     const principal = c.get('principal');
-    const fn = await visibleFunction(c);
-    const deployment = await runnableDeployment(c.env.DB, fn);
+    const target = await loadRunTarget(c.env.DB, c.req.param('functionId'));
+    const fn = assertVisible(c, target.fn);
+    const deployment = assertRunnable(target.deployment);
     assertCanExecute(principal, fn);
     const isAsync = input.async ?? false;
     const scheduledAt = input.scheduledAt ? scheduleTime(input.scheduledAt) : null;
@@ -68,7 +72,7 @@ export const executionRoutes = new Hono<AppEnv>()
 
     if (!isAsync) {
       const { row, result } = await executeNow(c, {
-        fn, deployment, trigger: 'http', ...common, headers, body: input.body ?? '', user, permissions,
+        fn, deployment, trigger: 'http', ...common, headers, body: input.body ?? '', user, permissions, vars: target.vars,
       });
       const responseHeaders = [...Object.entries(result.headers).map(([name, value]) => ({ name, value })), { name: 'x-appwrite-execution-id', value: row.id }];
       const responseBody = new TextDecoder().decode(result.body);

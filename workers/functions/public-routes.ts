@@ -2,8 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { clientIp } from '../http/request';
 import { ApiError } from '../lib/errors';
-import { executeNow, runnableDeployment } from './execute';
-import { findFunction } from './store';
+import { assertRunnable, executeNow, loadRunTarget } from './execute';
 
 /**
  * `/v1/functions/{functionId}/http/*`: a function's public URL, for third parties (Stripe, Zapier,
@@ -13,10 +12,10 @@ import { findFunction } from './store';
  * byte — so the function can verify the sender's signature; the function's answer goes back as is.
  */
 export const functionsPublicRoutes = new Hono<AppEnv>().all('/:functionId/http/*', async (c) => {
-  const fn = await findFunction(c.env.DB, c.req.param('functionId'));
+  const { fn, deployment: active, vars } = await loadRunTarget(c.env.DB, c.req.param('functionId'));
   if (!fn || !fn.enabled) throw new ApiError('function_not_found');
   if (!fn.execute.includes('any') && !fn.execute.includes('guests')) throw new ApiError('function_execute_permission_missing');
-  const deployment = await runnableDeployment(c.env.DB, fn);
+  const deployment = assertRunnable(active);
   const url = new URL(c.req.url);
   const prefix = `/v1/functions/${fn.id}/http`;
   const path = (url.pathname.slice(prefix.length) || '/') + url.search;
@@ -27,7 +26,7 @@ export const functionsPublicRoutes = new Hono<AppEnv>().all('/:functionId/http/*
   const body = new Uint8Array(await c.req.arrayBuffer());
   const { row, result } = await executeNow(c, {
     fn, deployment, trigger: 'http', method: c.req.method, path, headers, body, user: null, permissions: [],
-    clientIp: clientIp(c.req.raw.headers), origin: url.origin,
+    clientIp: clientIp(c.req.raw.headers), origin: url.origin, vars,
   });
   const out = new Headers(result.headers);
   out.set('x-appwrite-execution-id', row.id);

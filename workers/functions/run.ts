@@ -42,6 +42,8 @@ export interface RunInput {
   clientIp?: string;
   /** The origin the function sees in `req.url`; the API endpoint's by default. */
   origin?: string;
+  /** The function's variables, when the caller has read them already. */
+  vars?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -84,8 +86,8 @@ export function isolateEnv(env: Env, fn: FunctionRow, deployment: RunInput['depl
 /** CPU per invocation: the timeout, within the Workers Paid plan's 5-minute ceiling. */
 export const cpuLimitMs = (timeoutSeconds: number) => Math.min(timeoutSeconds * 1000, 300_000);
 
-export async function functionPlan(env: Env, fn: FunctionRow, deployment: RunInput['deployment']): Promise<IsolatePlan> {
-  const vars = await variableValues(env.DB, fn.id);
+export async function functionPlan(env: Env, fn: FunctionRow, deployment: RunInput['deployment'], known?: Record<string, string>): Promise<IsolatePlan> {
+  const vars = known ?? (await variableValues(env.DB, fn.id));
   const isolateVars = isolateEnv(env, fn, deployment, vars);
   const props: OutboundProps = { functionId: fn.id, endpoint: apiEndpoint(env), allowedHosts: parseAllowedHosts(vars[ALLOWED_HOSTS_VARIABLE]) };
   const limits = { cpuMs: cpuLimitMs(fn.timeout), subRequests: 1000 };
@@ -133,7 +135,7 @@ export async function runFunction(env: Env, input: RunInput): Promise<RunResult>
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started) / 1000;
   try {
-    const [plan, headers] = await Promise.all([functionPlan(env, input.fn, input.deployment), requestHeaders(env, input)]);
+    const [plan, headers] = await Promise.all([functionPlan(env, input.fn, input.deployment, input.vars), requestHeaders(env, input)]);
     plan.entrypoint = (await storedBuild(env.FILES, input.fn.id, input.deployment.id)).entrypoint;
     const path = input.path.startsWith('/') ? input.path : `/${input.path}`;
     const url = `${input.origin ?? new URL(apiEndpoint(env)).origin}${path}`;
