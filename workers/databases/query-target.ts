@@ -1,6 +1,7 @@
 /** The query view of a user table: its columns plus the system columns, with their fulltext tables. */
 import { ftsColumnName, storageKind, SYSTEM_COLUMNS, type TableDef } from './types';
-import type { QueryField, QueryTarget } from '../lib/query';
+import type { IndexShape, QueryField, QueryTarget } from '../lib/query';
+import { indexedColumnSql, SYSTEM_INDEXES } from './schema-sql';
 
 /** What `select` may name on a row besides its columns. */
 export const ROW_SELECTABLE = ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'] as const;
@@ -17,5 +18,20 @@ export function queryTargetFor(table: TableDef): QueryTarget {
       if (field && !field.fulltext) field.fulltext = { table: index.sqlName, column: ftsColumnName(position) };
     });
   }
-  return { table: table.sqlName, fields, idColumn: SYSTEM_COLUMNS.$id.sqlName, seqColumn: SYSTEM_COLUMNS.$sequence.sqlName, selectable: ROW_SELECTABLE };
+  return {
+    table: table.sqlName,
+    fields,
+    idColumn: SYSTEM_COLUMNS.$id.sqlName,
+    seqColumn: SYSTEM_COLUMNS.$sequence.sqlName,
+    selectable: ROW_SELECTABLE,
+    indexes: indexShapes(table),
+  };
+}
+
+/** Every B-tree index of the table, system ones first, as the compiler weighs them for the tiebreaker. */
+function indexShapes(table: TableDef): IndexShape[] {
+  const own = table.indexes
+    .filter((i) => i.type !== 'fulltext')
+    .map((i) => ({ columns: i.columns.map((key, n) => ({ column: indexedColumnSql(key), direction: i.orders[n] === 'DESC' ? ('desc' as const) : ('asc' as const) })) }));
+  return [...SYSTEM_INDEXES.map((columns) => ({ columns: columns.map((column) => ({ column, direction: 'asc' as const })) })), ...own];
 }

@@ -39,6 +39,9 @@ export function sqlType(type: ColumnType, array: boolean): 'TEXT' | 'INTEGER' | 
   }
 }
 
+/** The indexes every user table has (ascending columns), serving `$createdAt`/`$updatedAt` orders. */
+export const SYSTEM_INDEXES = [['_createdAt', '_seq'], ['_updatedAt', '_seq']] as const;
+
 /**
  * The user table and its permission side table. `(type, role, _seq)` serves the `EXISTS`
  * permission filter of lists; the primary key serves per-row lookups and deletes.
@@ -46,10 +49,11 @@ export function sqlType(type: ColumnType, array: boolean): 'TEXT' | 'INTEGER' | 
 export function createTableSql(tableSeq: number): string[] {
   const t = ident(tableSqlName(tableSeq));
   const p = ident(permsSqlName(tableSeq));
+  const [created, updated] = SYSTEM_INDEXES;
   return [
     `CREATE TABLE ${t} (_seq INTEGER PRIMARY KEY AUTOINCREMENT, _uid TEXT NOT NULL UNIQUE, _createdAt TEXT NOT NULL, _updatedAt TEXT NOT NULL, _permissions TEXT NOT NULL DEFAULT '[]')`,
-    `CREATE INDEX ${ident(`t_${tableSeq}_created`)} ON ${t} (_createdAt, _seq)`,
-    `CREATE INDEX ${ident(`t_${tableSeq}_updated`)} ON ${t} (_updatedAt, _seq)`,
+    `CREATE INDEX ${ident(`t_${tableSeq}_created`)} ON ${t} (${created.join(', ')})`,
+    `CREATE INDEX ${ident(`t_${tableSeq}_updated`)} ON ${t} (${updated.join(', ')})`,
     `CREATE TABLE ${p} (_seq INTEGER NOT NULL, type TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (_seq, type, role)) WITHOUT ROWID`,
     `CREATE INDEX ${ident(`t_${tableSeq}_perms_role`)} ON ${p} (type, role, _seq)`,
   ];

@@ -60,4 +60,13 @@ describe('rolesSql: the caller roles SQL derives equal userRoles', () => {
     await env.DB.prepare('DELETE FROM sessions WHERE id = ?').bind(s.sessionId).run();
     expect(await sqlRoles(s.id, { sessionId: s.sessionId })).toEqual(guest);
   });
+
+  it('reads users, sessions and memberships by index only (a few rows per request, whatever the table sizes)', async () => {
+    const q = rolesRowSql(rolesSql('u1', { secretHash: 'h' }, nowDate()));
+    const plan = (await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).bind(...q.params).all<{ detail: string }>()).results.map((r) => r.detail);
+    expect(plan.filter((d) => /^SCAN (u|s|m)\b/.test(d))).toEqual([]);
+    expect(plan.join('; ')).toMatch(/SEARCH m USING INDEX memberships_user/);
+    expect(plan.join('; ')).toMatch(/SEARCH u USING INDEX users_id/);
+  });
 });
+

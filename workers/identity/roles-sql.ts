@@ -22,7 +22,7 @@ _ru AS MATERIALIZED (SELECT u.id AS id, u.labels AS labels,
     CASE WHEN u.email_verification OR u.phone_verification THEN 'verified' ELSE 'unverified' END AS st
   FROM _rc JOIN users AS u ON u.id = _rc.j->>'u'
   WHERE EXISTS (SELECT 1 FROM sessions AS s WHERE s.${column} = _rc.j->>'s' AND s.user_id = u.id AND s.expire > _rc.j->>'n')),
-_rm AS MATERIALIZED (SELECT m.id AS id, m.team_id AS team, m.roles AS roles FROM _ru JOIN memberships AS m ON m.user_id = _ru.id WHERE m.confirm = 1)
+_rm AS MATERIALIZED (SELECT m.id AS id, m.team_id AS team, m.roles AS roles FROM memberships AS m WHERE m.user_id = (SELECT id FROM _ru) AND m.confirm = 1)
 SELECT _b.value AS value FROM json_each((SELECT CASE WHEN _ru.id IS NULL THEN '["any","guests"]'
     ELSE json_array('any', 'users', 'users/' || _ru.st, 'user:' || _ru.id, 'user:' || _ru.id || '/' || _ru.st) END
   FROM (SELECT 1) LEFT JOIN _ru)) AS _b

@@ -18,10 +18,15 @@ const FULLTEXT: IndexDef = {
   sqlName: 't_900_fts_1', status: 'available', createdAt: STAMP, updatedAt: STAMP,
 };
 
+/** A key index of the test table (see lib/query's TEST_INDEXES, which holds the same ones). */
+function keyIndex(seq: number, columns: string[], orders: ('ASC' | 'DESC')[]): IndexDef {
+  return { ...FULLTEXT, key: `i${seq}`, type: 'key', columns, orders, lengths: columns.map(() => null), sqlName: `t_900_i_${seq}` };
+}
+
 export const QUERY_TEST_TABLE: TableDef = {
   databaseId: 'db', id: 'things', seq: 900, name: 'Things', enabled: true, rowSecurity: false, permissions: [],
   sqlName: 't_900', permsSqlName: 't_900_perms',
   columns: TEST_COLUMNS.map((c) => column(c.key, c.array)),
-  indexes: [FULLTEXT],
+  indexes: [FULLTEXT, keyIndex(2, ['count'], ['ASC']), keyIndex(3, ['flag', 'score'], ['ASC', 'DESC']), keyIndex(4, ['name'], ['DESC'])],
   createdAt: STAMP, updatedAt: STAMP,
 };

@@ -9,7 +9,7 @@
  * statement stays within the limit for any input the parser accepts.
  */
 import { ApiError } from '../errors';
-import type { CompiledQuery, Filter, LeafFilter, ParsedQueries, QueryField, QueryTarget, ResolvedOrder, SqlFragment, SqlValue } from './types';
+import type { CompiledQuery, Filter, LeafFilter, Order, ParsedQueries, QueryField, QueryTarget, ResolvedOrder, SqlFragment, SqlValue } from './types';
 
 export interface CompileOptions {
   /** How the caller's FROM names the table (default: the table name itself). */
@@ -178,7 +178,12 @@ class FilterCompiler {
   }
 }
 
-/** Orders as requested plus Appwrite's `$sequence` tiebreaker (the direction of a leading `$createdAt`/`$updatedAt`). */
+/**
+ * Orders as requested plus Appwrite's `$sequence` tiebreaker, unless an order is already unique.
+ * The tiebreaker runs the way the index that can serve the order is scanned (`tiebreakOfIndex`),
+ * so `orderDesc(priority)` over an ascending index on `priority` is a backward scan with no sort;
+ * with no such index it follows a leading `$createdAt`/`$updatedAt`, else it is ascending.
+ */
 function withTiebreaker(parsed: ParsedQueries, target: QueryTarget) {
   const orders = [...parsed.orders];
   const unique = orders.some((o) => o.field && (o.field.column === target.seqColumn || o.field.column === target.idColumn));
@@ -186,13 +191,56 @@ function withTiebreaker(parsed: ParsedQueries, target: QueryTarget) {
     const lead = orders[0];
     const leadIsTime = lead?.attribute === '$createdAt' || lead?.attribute === '$updatedAt';
     const seqAttribute = Object.keys(target.fields).find((k) => target.fields[k].column === target.seqColumn) ?? '$sequence';
+    const byIndex = orders.some((o) => o.direction === 'random') ? null : tiebreakOfIndex(orders, pinnedColumns(parsed.filters), target);
     orders.push({
       attribute: seqAttribute,
       field: { column: target.seqColumn, kind: 'integer', array: false, notNull: true },
-      direction: leadIsTime && lead.direction !== 'random' ? lead.direction : 'asc',
+      direction: byIndex ?? (leadIsTime && lead.direction !== 'random' ? lead.direction : 'asc'),
     });
   }
   return orders;
+}
+
+/** Columns the filters hold to one value (`equal` on one value, `isNull`, ANDed at the top): an index scan may skip them. */
+function pinnedColumns(filters: Filter[], into = new Set<string>()): Set<string> {
+  for (const f of filters) {
+    if (f.type === 'logic') {
+      if (f.op === 'and') pinnedColumns(f.children, into);
+    } else if (!f.field.array && ((f.op === 'equal' && f.values.length === 1) || f.op === 'isNull')) {
+      into.add(f.field.column);
+    }
+  }
+  return into;
+}
+
+/**
+ * The tiebreaker direction under which one of the target's indexes yields the whole order without
+ * a sort, or null. An index serves `orders` when, skipping pinned columns, its next columns are the
+ * order's columns, each in the order's direction (a forward scan) or each against it (a backward
+ * scan), followed by `seqColumn` — its implicit ascending rowid, or an explicit one.
+ */
+function tiebreakOfIndex(orders: Order[], pinned: Set<string>, target: QueryTarget): 'asc' | 'desc' | null {
+  const wanted = orders.filter((o) => !pinned.has(o.field!.column));
+  if (wanted.length === 0) return null;
+  for (const index of target.indexes ?? []) {
+    const cols = [...index.columns, { column: target.seqColumn, direction: 'asc' as const }];
+    let i = 0;
+    let backward: boolean | null = null;
+    const skipPinned = (stop: string) => {
+      while (i < cols.length && cols[i].column !== stop && pinned.has(cols[i].column)) i++;
+    };
+    const serves = wanted.every((o) => {
+      skipPinned(o.field!.column);
+      if (i >= cols.length || cols[i].column !== o.field!.column) return false;
+      const against = cols[i++].direction !== o.direction;
+      if (backward === null) backward = against;
+      return backward === against;
+    });
+    if (!serves) continue;
+    skipPinned(target.seqColumn);
+    if (i < cols.length && cols[i].column === target.seqColumn) return (cols[i].direction === 'asc') !== backward ? 'asc' : 'desc';
+  }
+  return null;
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   type CompiledQuery,
 } from './index';
 import { createTestTable, TEST_TARGET } from './testing/fixture';
-import { runOracle, type OracleRow } from './testing/oracle';
+import { runOracle, tiebreakOf, type OracleRow } from './testing/oracle';
 
 const target = TEST_TARGET;
 const q = (method: string, attribute?: string, values?: unknown[]) => {
@@ -30,7 +30,8 @@ async function expectIds(queries: string[], ids: string[]) {
   const stmt = listSql(target, compiled, { columns: '_uid' });
   const { results } = await env.DB.prepare(stmt.sql).bind(...stmt.params).all<{ _uid: string }>();
   expect(finishPage(results, compiled).map((r) => r._uid), `D1: ${queries.join(' ')}`).toEqual(ids);
-  const oracle = runOracle(parseQueries(queries, target), ROWS);
+  const parsed = parseQueries(queries, target);
+  const oracle = runOracle(parsed, ROWS, { tiebreak: tiebreakOf(compiled, parsed, target) });
   expect(oracle.ok && oracle.rows.map((r) => r.$id), `oracle: ${queries.join(' ')}`).toEqual(ids);
 }
 

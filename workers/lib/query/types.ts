@@ -33,6 +33,17 @@ export interface QueryTarget {
   seqColumn: string;
   /** Names `select` accepts besides field names and `*` (`$permissions`, `$tableId`, …). */
   selectable?: readonly string[];
+  /**
+   * The table's B-tree indexes (SQL columns with their directions). SQLite ends every index entry
+   * with the rowid (`seqColumn`) ascending, so a forward scan yields ties in `seqColumn` ascending
+   * and a backward scan descending: the compiler gives the `$sequence` tiebreaker the direction
+   * of the scan that serves the order, so an indexed order needs no sort in either direction.
+   */
+  indexes?: readonly IndexShape[];
+}
+
+export interface IndexShape {
+  columns: readonly { column: string; direction: 'asc' | 'desc' }[];
 }
 
 /** A value ready for SQL: booleans are 0/1, datetimes canonical Appwrite strings, int64 beyond 2^53 a bigint. */

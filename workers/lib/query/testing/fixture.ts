@@ -38,8 +38,21 @@ function buildTarget(): QueryTarget {
     idColumn: '_uid',
     seqColumn: '_seq',
     selectable: ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'],
+    indexes: TEST_INDEXES.map((i) => ({ columns: i.columns })),
   };
 }
+
+const asc = (column: string) => ({ column, direction: 'asc' as const });
+const desc = (column: string) => ({ column, direction: 'desc' as const });
+
+/** The test table's B-tree indexes (system ones first, as a user table has them), created by `createTestTable`. */
+export const TEST_INDEXES = [
+  { name: 't_900_created', columns: [asc('_createdAt'), asc('_seq')] },
+  { name: 't_900_updated', columns: [asc('_updatedAt'), asc('_seq')] },
+  { name: 't_900_count', columns: [asc('c_count')] },
+  { name: 't_900_flag_score', columns: [asc('c_flag'), desc('c_score')] },
+  { name: 't_900_name', columns: [desc('c_name')] },
+] as const;
 
 export const TEST_TARGET: QueryTarget = buildTarget();
 
@@ -62,8 +75,7 @@ export async function createTestTable(db: D1Database, rows: OracleRow[]): Promis
     db.prepare(`DROP TABLE IF EXISTS "${FTS_TABLE}"`),
     db.prepare(`DROP TABLE IF EXISTS ${t}`),
     db.prepare(`CREATE TABLE ${t} (_seq INTEGER PRIMARY KEY AUTOINCREMENT, _uid TEXT NOT NULL UNIQUE, _createdAt TEXT NOT NULL, _updatedAt TEXT NOT NULL, _permissions TEXT NOT NULL DEFAULT '[]', ${cols.join(', ')})`),
-    db.prepare(`CREATE INDEX "t_900_count" ON ${t} ("c_count")`),
-    db.prepare(`CREATE INDEX "t_900_created" ON ${t} (_createdAt, _seq)`),
+    ...TEST_INDEXES.map((i) => db.prepare(`CREATE INDEX "${i.name}" ON ${t} (${i.columns.map((c) => `"${c.column}" ${c.direction.toUpperCase()}`).join(', ')})`)),
     db.prepare(`CREATE VIRTUAL TABLE "${FTS_TABLE}" USING fts5(f0, content='')`),
   ]);
   const names = TEST_COLUMNS.map((c) => `"c_${c.key}"`).join(', ');

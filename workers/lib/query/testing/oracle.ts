@@ -10,7 +10,7 @@
  * words (letters/digits, case- and accent-folded), any word matching, the last as a prefix, or
  * one exact phrase when the search string is wrapped in double quotes.
  */
-import type { Filter, LeafFilter, Order, ParsedQueries, SqlValue } from '../types';
+import type { CompiledQuery, Filter, LeafFilter, Order, ParsedQueries, QueryTarget, SqlValue } from '../types';
 
 export type OracleRow = Record<string, unknown>;
 
@@ -146,13 +146,17 @@ export function matches(f: Filter, row: OracleRow): boolean {
   return leafMatches(f, row);
 }
 
-/** Appwrite's rule: unless $id/$sequence is ordered on, `$sequence` breaks ties (in a leading $createdAt/$updatedAt's direction). */
-function sortKeys(orders: Order[]): { attribute: string; asc: boolean }[] {
+/**
+ * Appwrite's rule: unless $id/$sequence is ordered on, `$sequence` breaks ties (in a leading
+ * $createdAt/$updatedAt's direction). The compiler may run it the other way, as the index that
+ * serves the order is scanned; `tiebreak` says which way it chose, and the rows must then agree.
+ */
+function sortKeys(orders: Order[], tiebreak?: 'asc' | 'desc'): { attribute: string; asc: boolean }[] {
   const keys = orders.filter((o) => o.direction !== 'random').map((o) => ({ attribute: o.attribute!, asc: o.direction === 'asc' }));
   if (!orders.some((o) => o.attribute === '$id' || o.attribute === '$sequence')) {
     const lead = orders[0];
     const timeLead = lead && (lead.attribute === '$createdAt' || lead.attribute === '$updatedAt');
-    keys.push({ attribute: '$sequence', asc: timeLead ? lead.direction === 'asc' : true });
+    keys.push({ attribute: '$sequence', asc: tiebreak ? tiebreak === 'asc' : timeLead ? lead.direction === 'asc' : true });
   }
   return keys;
 }
@@ -166,8 +170,8 @@ export function project(row: OracleRow, select: string[] | null): OracleRow {
   return Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith('$') || select.includes(k)));
 }
 
-export function runOracle(parsed: ParsedQueries, rows: OracleRow[], opts: { countMax?: number } = {}): OracleResult {
-  const keys = sortKeys(parsed.orders);
+export function runOracle(parsed: ParsedQueries, rows: OracleRow[], opts: { countMax?: number; tiebreak?: 'asc' | 'desc' } = {}): OracleResult {
+  const keys = sortKeys(parsed.orders, opts.tiebreak);
   const cmp = (x: OracleRow, y: OracleRow) => {
     for (const k of keys) {
       const c = compare(scalar(x[k.attribute]), scalar(y[k.attribute]));
@@ -194,4 +198,11 @@ export function runOracle(parsed: ParsedQueries, rows: OracleRow[], opts: { coun
     }
   }
   return { ok: true, rows: candidates.slice(offset, offset + limit), total, random };
+}
+
+/** The `$sequence` tiebreaker direction the compiler added (see `runOracle`'s `tiebreak`), if it added one. */
+export function tiebreakOf(compiled: CompiledQuery, parsed: ParsedQueries, target: QueryTarget): 'asc' | 'desc' | undefined {
+  const last = compiled.orders[compiled.orders.length - 1];
+  const requested = parsed.orders.some((o) => o.field?.column === target.seqColumn || o.field?.column === target.idColumn);
+  return last && last.column === target.seqColumn && !requested ? last.direction : undefined;
 }
