@@ -3,17 +3,26 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 // @ts-expect-error plain ESM helper shared with the dev and e2e scripts
 import { generateSecrets } from './scripts/secrets.mjs';
+// @ts-expect-error plain ESM helper shared with the dev and e2e scripts
+import { workerOptionsWithoutSecrets } from './scripts/wrangler-config.mjs';
 
 // Unit and integration tests, inside workerd, with every binding from wrangler.toml.
-// Secrets are generated per run and passed as bindings: .dev.vars is never read.
+// Secrets are generated per run and passed as bindings: .dev.vars is never read. The Worker's options
+// come from wrangler.toml without its secret loading (see scripts/wrangler-config.mjs), not from the
+// plugin's `wrangler.configPath`, which would warn about `[secrets] required` once per test file.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url)));
+  const { workerOptions, main } = workerOptionsWithoutSecrets();
+  const { modulesRules, ...worker } = workerOptions;
   return {
     plugins: [
       cloudflareTest({
-        wrangler: { configPath: './wrangler.toml', environment: undefined },
+        main,
         miniflare: {
+          ...worker,
+          modulesRules,
           bindings: {
+            ...worker.bindings,
             ...generateSecrets(),
             TEST_MIGRATIONS: migrations,
             // Fake OAuth2 providers (workers/account/oauth2/testing): served by a fetch stub, never the network.

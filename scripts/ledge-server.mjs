@@ -4,13 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { generateSecrets } from './secrets.mjs';
+import { ROOT, workerOptionsWithoutSecrets } from './wrangler-config.mjs';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { ROOT };
 
 /**
  * Bundles workers/index.ts exactly as `wrangler deploy` would. Each call gets its own directory
@@ -51,7 +50,7 @@ function migrationStatements() {
 export async function startLedge(options = {}) {
   const script = options.script ?? buildBundle();
   // The bundle is self-contained ESM, so wrangler's module rules are not needed.
-  const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml')).workerOptions;
+  const { modulesRules: _rules, ...workerOptions } = workerOptionsWithoutSecrets().workerOptions;
   const secrets = generateSecrets();
   // options.secrets: fixed values for secrets a run needs set (e.g. OAuth2 client secrets of fake providers).
   const bindings = { ...workerOptions.bindings, ...(options.vars ?? {}), ...secrets, ...(options.secrets ?? {}) };

@@ -36,6 +36,9 @@ export const OIDC_ISSUER = 'https://idp.test';
 const GITHUB = { clientId: 'gh-client', clientSecret: 'gh-secret' };
 const OIDC = { clientId: 'oidc-client', clientSecret: 'oidc-secret' };
 
+// Read as bytes: workerd warns on every text() of a form-encoded body.
+const formOf = async (request: Request) => new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
+
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 
 async function s256(verifier: string): Promise<string> {
@@ -135,7 +138,7 @@ export class FakeProviders {
   }
 
   private async githubToken(request: Request): Promise<Response> {
-    const form = new URLSearchParams(await request.text());
+    const form = await formOf(request);
     const client = basicAuth(request.headers.get('Authorization'));
     if (client?.id !== GITHUB.clientId || client.secret !== GITHUB.clientSecret) return json({ error: 'incorrect_client_credentials' });
     const issued = this.takeCode(form.get('code') ?? '', 'github');
@@ -180,7 +183,7 @@ export class FakeProviders {
   }
 
   private async oidcToken(request: Request): Promise<Response> {
-    const form = new URLSearchParams(await request.text());
+    const form = await formOf(request);
     const client = basicAuth(request.headers.get('Authorization'));
     if (client?.id !== OIDC.clientId || client.secret !== OIDC.clientSecret) return json({ error: 'invalid_client' }, 401);
     const issued = this.takeCode(form.get('code') ?? '', 'oidc');
