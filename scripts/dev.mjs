@@ -1,68 +1,85 @@
 // `npm run dev`: a local Ledge with its project ready to use. Creates .dev.vars with fresh secrets on
-// first run, applies the D1 migrations locally, starts `wrangler dev` and prints what an SDK needs.
+// first run, applies the D1 migrations locally, starts `wrangler dev` (any flag after `npm run dev --`
+// goes to it; PORT sets the port when --port is not given) and prints what an SDK needs.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './ledge-server.mjs';
+import { createInterface } from 'node:readline';
+import { clientOrigin, devSecretFlags, planDev, readDevVars, readyUrl } from './dev-plan.mjs';
 import { generateJwtSigningKey, generateRootKey } from './secrets.mjs';
+import { ROOT, readWranglerConfig } from './wrangler-config.mjs';
 
-const port = Number(process.env.PORT ?? 8787);
 const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
-const devVars = join(ROOT, '.dev.vars');
+const devVarsPath = join(ROOT, '.dev.vars');
 
-function readVars(text) {
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l.trim()))
-      .filter(Boolean)
-      .map((m) => [m[1], m[2]]),
-  );
-}
-
-if (!existsSync(devVars)) {
+if (!existsSync(devVarsPath)) {
   const fresh = { ROOT_API_KEY: generateRootKey(), JWT_SIGNING_KEY: generateJwtSigningKey() };
   const template = readFileSync(join(ROOT, '.dev.vars.example'), 'utf8');
   const filled = template.replace(/^([A-Z0-9_]+)=$/gm, (line, name) => (fresh[name] ? `${name}=${fresh[name]}` : line));
-  writeFileSync(devVars, filled, { mode: 0o600 });
+  writeFileSync(devVarsPath, filled, { mode: 0o600 });
   console.log('Created .dev.vars with fresh secrets.');
 }
-const vars = readVars(readFileSync(devVars, 'utf8'));
-const config = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
-const projectId = /^PROJECT_ID\s*=\s*"([^"]*)"/m.exec(config)?.[1] ?? 'local';
+const devVars = readDevVars(readFileSync(devVarsPath, 'utf8'));
+const config = readWranglerConfig();
+const projectId = config.vars?.PROJECT_ID ?? 'local';
 
-const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], {
+let plan;
+try {
+  plan = planDev(process.argv.slice(2), process.env);
+} catch (err) {
+  console.error(err.message);
+  process.exit(1);
+}
+
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...plan.migrateArgs], {
   cwd: ROOT,
   stdio: ['ignore', 'inherit', 'inherit'],
   env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), ...process.argv.slice(2)], {
+const dev = spawn(wrangler, ['dev', ...devSecretFlags(devVars, config), ...plan.devArgs], {
   cwd: ROOT,
   stdio: ['inherit', 'pipe', 'inherit'],
   env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
 });
-dev.stdout.pipe(process.stdout);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
-dev.on('exit', (code) => process.exit(code ?? 0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => dev.kill(signal));
+dev.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 
-const endpoint = `http://127.0.0.1:${port}/v1`;
-const started = Date.now();
-while (Date.now() - started < 60_000) {
-  try {
-    const res = await fetch(`${endpoint}/ping`);
-    if (res.ok) break;
-  } catch {
-    // not listening yet
+// wrangler's own "Ready on <url>" is the address it really listens on, whichever flags chose it.
+let announced = false;
+createInterface({ input: dev.stdout }).on('line', (line) => {
+  process.stdout.write(`${line}\n`);
+  const url = readyUrl(line);
+  if (url && !announced) {
+    announced = true;
+    announce(clientOrigin(url)).catch((err) => console.error(`Ledge did not answer: ${err.message}`));
   }
-  await new Promise((r) => setTimeout(r, 250));
-}
-console.log(`
+});
+
+async function announce(origin) {
+  const endpoint = `${origin}/v1`;
+  // A local https listener has a self-signed certificate that fetch refuses; there, Ready is enough.
+  if (origin.startsWith('http:')) await untilPinged(endpoint);
+  console.log(`
   Ledge is running.
     Endpoint:    ${endpoint}
     Project ID:  ${projectId}
-    Root key:    ${vars.ROOT_API_KEY}
+    Root key:    ${devVars.ROOT_API_KEY}
 
   new Client().setEndpoint('${endpoint}').setProject('${projectId}')   // appwrite / node-appwrite
 `);
+}
+
+async function untilPinged(endpoint) {
+  const started = Date.now();
+  for (;;) {
+    try {
+      if ((await fetch(`${endpoint}/ping`)).ok) return;
+    } catch {
+      // the Worker is still starting
+    }
+    if (Date.now() - started > 60_000) throw new Error(`no answer from ${endpoint}/ping within 60 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
