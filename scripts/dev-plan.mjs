@@ -3,7 +3,6 @@
 // and what address to print once wrangler says where it listens.
 import { parseArgs, parseEnv } from 'node:util';
 
-export const DEFAULT_PORT = 8787;
 export const DEFAULT_IP = '127.0.0.1';
 
 // wrangler dev's own flags that the script has to know about; every other flag passes through as given.
@@ -26,8 +25,9 @@ export function planDev(argv, env) {
   const { values } = parseArgs({ args: argv, options: KNOWN_FLAGS, strict: false, allowPositionals: true });
   const defaults = [];
   if (values.ip === undefined) defaults.push('--ip', DEFAULT_IP);
-  // wrangler dev refuses a flag given twice, so PORT (or the default) applies only without --port.
-  if (values.port === undefined) defaults.push('--port', String(portFromEnv(env.PORT)));
+  // wrangler dev refuses a flag given twice, so PORT applies only without --port. With neither,
+  // wrangler takes 8787, or the next free port after it.
+  if (values.port === undefined && env.PORT) defaults.push('--port', String(portFromEnv(env.PORT)));
   const migrateArgs = [];
   for (const name of ['persist-to', 'env', 'config']) {
     if (typeof values[name] === 'string') migrateArgs.push(`--${name}`, values[name]);
@@ -36,7 +36,6 @@ export function planDev(argv, env) {
 }
 
 function portFromEnv(value) {
-  if (value === undefined || value === '') return DEFAULT_PORT;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${value}"`);
   return port;
