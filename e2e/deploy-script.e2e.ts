@@ -48,6 +48,18 @@ const deployed = (call: Call): Result => {
   return ok();
 };
 
+/** An account where Ledge's database, bucket and queues exist and the Worker has both secrets. */
+const existingAccount = (overrides: Record<string, Answer> = {}): Record<string, Answer> => ({
+  'whoami --json': ok(fixture('whoami.json')),
+  'd1 list --json': ok(fixture('d1-list-with-ledge.json')),
+  'r2 bucket list': ok(fixture('r2-bucket-list-with-ledge.txt')),
+  'queues list --page 1': ok(fixture('queues-list-with-ledge.txt')),
+  'd1 migrations apply ledge --remote': ok(),
+  'secret list --format json': ok(fixture('secret-list-both.json')),
+  deploy: deployed,
+  ...overrides,
+});
+
 const generators = { ROOT_API_KEY: () => 'root_generated', JWT_SIGNING_KEY: () => '{"kty":"EC","generated":true}' };
 const quiet = () => {};
 
@@ -113,15 +125,7 @@ describe('npm run deploy, step by step', () => {
   });
 
   it('run again: creates nothing, keeps the secrets the Worker has, still migrates and deploys', async () => {
-    const fake = fakeWrangler({
-      'whoami --json': ok(fixture('whoami.json')),
-      'd1 list --json': ok(fixture('d1-list-with-ledge.json')),
-      'r2 bucket list': ok(fixture('r2-bucket-list-with-ledge.txt')),
-      'queues list --page 1': ok(fixture('queues-list-with-ledge.txt')),
-      'd1 migrations apply ledge --remote': ok(),
-      'secret list --format json': ok(fixture('secret-list-both.json')),
-      'deploy --minify': deployed,
-    });
+    const fake = fakeWrangler(existingAccount({ 'deploy --minify': deployed }));
     const result = await deployLedge({ run: fake.run, config, generators, log: quiet, deployArgs: ['--minify'], environment: {} });
 
     expect(fake.commands()).not.toContainEqual(expect.stringMatching(/create/));
@@ -130,15 +134,7 @@ describe('npm run deploy, step by step', () => {
   });
 
   it('generates only the required secrets the Worker lacks', async () => {
-    const fake = fakeWrangler({
-      'whoami --json': ok(fixture('whoami.json')),
-      'd1 list --json': ok(fixture('d1-list-with-ledge.json')),
-      'r2 bucket list': ok(fixture('r2-bucket-list-with-ledge.txt')),
-      'queues list --page 1': ok(fixture('queues-list-with-ledge.txt')),
-      'd1 migrations apply ledge --remote': ok(),
-      'secret list --format json': ok(fixture('secret-list-jwt-only.json')),
-      deploy: deployed,
-    });
+    const fake = fakeWrangler(existingAccount({ 'secret list --format json': ok(fixture('secret-list-jwt-only.json')) }));
     const result = await deployLedge({ run: fake.run, config, generators, log: quiet, environment: {} });
     expect(fake.calls.at(-1)!.secretsFile).toEqual({ ROOT_API_KEY: 'root_generated' });
     expect(result.rootKey).toBe('root_generated');
@@ -158,26 +154,16 @@ describe('npm run deploy, step by step', () => {
     expect(err.message).toMatch(/CLOUDFLARE_ACCOUNT_ID/);
     expect(err.message).toContain('9a8b7c6d5e4f30211203f4e5d6c7b8a9  Analytical Engines Ltd');
 
-    const chosen = fakeWrangler({
-      'whoami --json': ok(fixture('whoami-two-accounts.json')),
-      'd1 list --json': ok(fixture('d1-list-with-ledge.json')),
-      'r2 bucket list': ok(fixture('r2-bucket-list-with-ledge.txt')),
-      'queues list --page 1': ok(fixture('queues-list-with-ledge.txt')),
-      'd1 migrations apply ledge --remote': ok(),
-      'secret list --format json': ok(fixture('secret-list-both.json')),
-      deploy: deployed,
-    });
+    const chosen = fakeWrangler(existingAccount({ 'whoami --json': ok(fixture('whoami-two-accounts.json')) }));
     await deployLedge({ run: chosen.run, config, generators, log: quiet, environment: { CLOUDFLARE_ACCOUNT_ID: '9a8b7c6d5e4f30211203f4e5d6c7b8a9' } });
     expect(chosen.calls.slice(1).every((c) => c.env.CLOUDFLARE_ACCOUNT_ID === '9a8b7c6d5e4f30211203f4e5d6c7b8a9')).toBe(true);
   });
 
   it('stops at the first failing command and shows what wrangler said; nothing is deployed', async () => {
-    const fake = fakeWrangler({
-      'whoami --json': ok(fixture('whoami.json')),
-      'd1 list --json': ok(fixture('d1-list-with-ledge.json')),
+    const fake = fakeWrangler(existingAccount({
       'r2 bucket list': ok(fixture('r2-bucket-list-without-ledge.txt')),
       'r2 bucket create ledge-files': failed('✘ [ERROR] A request to the Cloudflare API failed. Please enable R2 through the Cloudflare Dashboard. [code: 10042]'),
-    });
+    }));
     const err = await deployLedge({ run: fake.run, config, generators, log: quiet, environment: {} }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(DeployError);
     expect(err.message).toMatch(/r2 bucket create ledge-files failed[\s\S]*enable R2/);
@@ -186,14 +172,7 @@ describe('npm run deploy, step by step', () => {
 
   it('refuses to deploy while a required secret it cannot generate is unset', async () => {
     const withMail = { ...config, secrets: { required: ['ROOT_API_KEY', 'JWT_SIGNING_KEY', 'MAIL_API_KEY'] } };
-    const fake = fakeWrangler({
-      'whoami --json': ok(fixture('whoami.json')),
-      'd1 list --json': ok(fixture('d1-list-with-ledge.json')),
-      'r2 bucket list': ok(fixture('r2-bucket-list-with-ledge.txt')),
-      'queues list --page 1': ok(fixture('queues-list-with-ledge.txt')),
-      'd1 migrations apply ledge --remote': ok(),
-      'secret list --format json': ok(fixture('secret-list-both.json')),
-    });
+    const fake = fakeWrangler(existingAccount());
     const err = await deployLedge({ run: fake.run, config: withMail, generators, log: quiet, environment: {} }).catch((e: Error) => e);
     expect(err.message).toMatch(/Set MAIL_API_KEY first: npx wrangler secret put/);
     expect(fake.commands()).not.toContain('deploy');
