@@ -19,7 +19,8 @@ export function buildBundle(outdir = mkdtempSync(join(tmpdir(), 'ledge-bundle-')
   execFileSync(
     join(ROOT, 'node_modules/.bin/wrangler'),
     ['deploy', '--dry-run', '--outdir', outdir, '--config', join(ROOT, 'wrangler.toml')],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    // No banner: printing it makes wrangler ask the npm registry for a newer version.
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' } },
   );
   return join(outdir, 'index.js');
 }
