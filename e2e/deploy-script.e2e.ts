@@ -68,7 +68,7 @@ describe('npm run deploy, step by step', () => {
     expect(resourcesOf(config)).toEqual({
       databases: ['ledge'],
       buckets: ['ledge-files'],
-      queues: ['ledge-events', 'ledge-events-dlq'],
+      queues: ['ledge-events', 'ledge-events-dlq', 'ledge-executions'],
       requiredSecrets: ['ROOT_API_KEY', 'JWT_SIGNING_KEY'],
     });
     // An id would stop wrangler from finding the database by name on another account.
@@ -86,6 +86,7 @@ describe('npm run deploy, step by step', () => {
       'queues list --page 2': ok(fixture('queues-list-empty-page.txt')),
       'queues create ledge-events': ok(),
       'queues create ledge-events-dlq': ok(),
+      'queues create ledge-executions': ok(),
       'd1 migrations apply ledge --remote': ok(),
       'secret list --format json': failed(fixture('secret-list-worker-not-found.txt')),
       deploy: deployed,
@@ -103,6 +104,7 @@ describe('npm run deploy, step by step', () => {
       'queues list --page 2',
       'queues create ledge-events',
       'queues create ledge-events-dlq',
+      'queues create ledge-executions',
       'd1 migrations apply ledge --remote',
       'secret list --format json',
       'deploy --secrets-file',
@@ -119,7 +121,7 @@ describe('npm run deploy, step by step', () => {
       endpoint: 'https://ledge.ada-example.workers.dev/v1',
       projectId: 'local',
       rootKey: 'root_generated',
-      created: ['D1 database ledge', 'R2 bucket ledge-files', 'queue ledge-events', 'queue ledge-events-dlq'],
+      created: ['D1 database ledge', 'R2 bucket ledge-files', 'queue ledge-events', 'queue ledge-events-dlq', 'queue ledge-executions'],
     });
     expect(logged).toContain('Created D1 database ledge.');
   });
