@@ -1,5 +1,6 @@
 /** A minimal PNG encoder (8-bit RGB, no filtering) so tests can make real images without fixtures. */
-function crc32(bytes: Uint8Array): number {
+/** PNG's CRC-32 (tests that edit a chunk recompute it). */
+export function crc32(bytes: Uint8Array): number {
   let c = ~0;
   for (const b of bytes) {
     c ^= b;

@@ -1,20 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { asRoot, call, errorOf, okJson, signedInUser } from '../../test/helpers';
-import { makePng } from '../../test/png';
+import { crc32, makePng } from '../../test/png';
 import { bucketSeq, makeBucket, r2Keys, randomBytes, sha256, upload } from './testing/fixtures';
 
 const key = { key: env.ROOT_API_KEY };
 const path = (b: string, f: string, tail: string) => `/v1/storage/buckets/${b}/files/${f}/${tail}`;
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
 
 const noise = (x: number, y: number): [number, number, number] => [(x * 37 + y * 91) % 256, (x * y * 13) % 256, (x ^ y) * 7 % 256];
 
