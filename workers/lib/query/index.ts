@@ -16,6 +16,7 @@ export type * from './types';
 export { QUERY_LIMITS, parseQueries } from './parse';
 export { compile, escapeLike, ftsMatchExpression, quoteIdent, type CompileOptions } from './compile';
 export { assertCursorRow, checkCursor, cursorRowSql, type CursorWording } from './cursor';
+export { matchesPayload, parseRuntimeQueries, RUNTIME_METHODS, type RuntimeCondition, type RuntimeFilter } from './runtime';
 
 /** Parses, validates and compiles Appwrite query strings for `target`. */
 export function compileQueries(raw: readonly string[], target: QueryTarget, opts?: CompileOptions): CompiledQuery {

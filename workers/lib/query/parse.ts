@@ -65,20 +65,20 @@ const MAX_DATE_MS = Date.parse('9999-12-31T23:59:59.999Z');
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-interface RawQuery {
+export interface RawQuery {
   method: string;
   attribute: string;
   values: unknown[];
 }
 
-function invalid(message: string): never {
+export function invalid(message: string): never {
   throw new ApiError('general_query_invalid', message);
 }
 
-const ucfirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+export const ucfirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** PHP's gettype() names, as Appwrite's messages use them. */
-function typeName(value: unknown): string {
+export function typeName(value: unknown): string {
   if (value === null) return 'NULL';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'double';
@@ -87,7 +87,7 @@ function typeName(value: unknown): string {
 }
 
 /** JSON.parse, except integer literals beyond ±2^53 stay exact as `bigint` (node-appwrite sends them raw). */
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   return JSON.parse(text, function (_key: string, value: unknown, context?: { source?: string }) {
     if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
       return BigInt(context.source);
@@ -97,7 +97,7 @@ function parseJson(text: string): unknown {
 }
 
 /** The `{method, attribute, values}` object of one query; nested and/or values are checked later. */
-function rawQuery(node: unknown): RawQuery {
+export function rawQuery(node: unknown): RawQuery {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) invalid(`Invalid query. Must be an array, got ${typeName(node)}`);
   const { method = '', attribute = '', values = [] } = node as Record<string, unknown>;
   if (typeof method !== 'string') invalid(`Invalid query method. Must be a string, got ${typeName(method)}`);
