@@ -1,77 +1,180 @@
 import { DurableObject } from 'cloudflare:workers';
-import { mayReceive } from '../workers/lib/permissions';
-
-/** What a hub keeps per socket, in its hibernation attachment. */
-export interface SocketState {
-  userId: string | null;
-  roles: string[];
-  /** subscriptionId → channels */
-  subscriptions: Record<string, string[]>;
-}
-
-export interface HubMessage {
-  channels: string[];
-  /** Roles allowed to receive it; `any` lets everyone. */
-  roles: string[];
-  events: string[];
-  payload: unknown;
-  timestamp: string;
-}
+import { ApiError } from '../workers/lib/errors';
+import { readConfig } from '../workers/lib/config';
+import { uniqueId } from '../workers/lib/ids';
+import { parseRuntimeQueries } from '../workers/lib/query';
+import { deliver } from '../workers/realtime/hub/deliver';
+import { countFrame, errorFrame, handleFrame, parseFrame, type HubContext } from '../workers/realtime/hub/frames';
+import { endPresences, presenceFrame } from '../workers/realtime/hub/presence-frames';
+import { ReplayBuffer } from '../workers/realtime/hub/replay';
+import { deliverReplay } from '../workers/realtime/hub/replay-frames';
+import { HubStore, type LiveSocket } from '../workers/realtime/hub/store';
+import { IDENTITY_HEADER, type HubBatch, type RoleUpdate, type SocketAttachment, type SocketIdentity } from '../workers/realtime/hub/types';
 
 /**
- * Holds hibernatable WebSockets for one shard of a project's realtime connections and fans
- * published events out to the sockets whose subscriptions and roles match. State lives in each
- * socket's attachment, so a hibernated hub wakes with nothing to rebuild.
+ * One shard of the project's realtime connections (workers/realtime/shards.ts). Sockets hibernate
+ * (`acceptWebSocket`); `{"type":"ping"}` is answered by the runtime without waking the object.
+ * The Worker authenticates the upgrade and hands over the socket's identity; the hub speaks the
+ * rest of Appwrite's protocol (frames.ts), fans out what the realtime sink publishes (deliver.ts),
+ * applies role changes at once, and keeps the replay buffer. All state is in the sockets'
+ * attachments and the object's SQLite storage (store.ts), so eviction loses nothing.
  */
 export class RealtimeHub extends DurableObject<Env> {
-  /** Accepts an upgrade the Worker has already authenticated; the state travels in a header. */
+  private readonly store: HubStore;
+  private readonly buffer: ReplayBuffer;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new HubStore(ctx);
+    this.buffer = new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  private context(): HubContext {
+    return {
+      env: this.env,
+      executionCtx: { waitUntil: (p) => this.ctx.waitUntil(p) },
+      store: this.store,
+      replay: this.buffer,
+      presence: (live, data) => presenceFrame(this.context(), live, data),
+    };
+  }
+
+  /** Accepts a socket the Worker has admitted; its identity travels in an internal header. */
   async fetch(request: Request): Promise<Response> {
     if (request.headers.get('Upgrade') !== 'websocket') return new Response('Expected WebSocket', { status: 426 });
-    const state = JSON.parse(request.headers.get('X-Ledge-Socket-State') ?? 'null') as SocketState | null;
-    const pair = new WebSocketPair();
-    const [client, server] = Object.values(pair);
+    const identity = JSON.parse(request.headers.get(IDENTITY_HEADER) ?? 'null') as SocketIdentity | null;
+    if (!identity?.socketId) return new Response('Missing socket identity', { status: 400 });
+    this.store.load();
+    const [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment(state ?? { userId: null, roles: ['any', 'guests'], subscriptions: {} });
+    const att: SocketAttachment = { id: identity.socketId, user: identity.userId, session: identity.sessionId, expires: identity.expires, window: 0, hits: 0 };
+    const live = this.store.add(server, att, identity.roles);
+    const mapping: Record<number, string> = {};
+    for (const sub of identity.legacy?.subscriptions ?? []) {
+      const id = uniqueId();
+      this.store.subscribe(live, id, { channels: sub.channels, queries: sub.queries }, parseRuntimeQueries(sub.queries).filter);
+      mapping[sub.index] = id;
+    }
+    // PHP encodes a 0..n-1 keyed map as a list, so that is what older SDKs read.
+    const keys = Object.keys(mapping).map(Number);
+    const subscriptions = keys.every((k, i) => k === i) ? Object.values(mapping) : mapping;
+    server.send(JSON.stringify({ type: 'connected', data: { channels: identity.legacy?.channels ?? [], subscriptions, user: identity.user } }));
+    if (identity.since !== null && identity.legacy) {
+      server.send(JSON.stringify({ type: 'response', data: { to: 'replay', success: true, ...deliverReplay(this.store, this.buffer, live, identity.since) } }));
+    }
     return new Response(null, { status: 101, webSocket: client });
   }
 
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (typeof message !== 'string') return;
-    let frame: { type?: string };
-    try {
-      frame = JSON.parse(message);
-    } catch {
-      ws.send(JSON.stringify({ type: 'error', data: { code: 1003, message: 'Message format is not valid.' } }));
+    this.store.load();
+    const live = this.store.of(ws);
+    if (!live) {
+      ws.close(1011, 'Unknown connection');
       return;
     }
-    if (frame.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
-  }
-
-  async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     try {
-      ws.close(code, 'closed');
-    } catch {
-      // already closed
+      countFrame(this.store, live);
+      const reply = await handleFrame(this.context(), live, parseFrame(message));
+      if (reply) ws.send(JSON.stringify(reply));
+    } catch (err) {
+      let apiError: ApiError;
+      if (err instanceof ApiError) apiError = err;
+      else {
+        console.error('[realtime] frame failed', err);
+        apiError = new ApiError('general_server_error', 'Error: Server Error');
+      }
+      if (apiError.code === 1008) this.end(live, apiError);
+      else this.send(live, errorFrame(apiError));
     }
   }
 
-  /** Sends `msg` to every socket subscribed to one of its channels and holding one of its roles. */
-  async publish(msg: HubMessage): Promise<number> {
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.forget(ws);
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closed (the runtime answers the client's close frame itself).
+    }
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    this.forget(ws);
+  }
+
+  /** Applies role changes, then fans the messages out and keeps them for replay. Returns frames sent. */
+  async publish(batch: HubBatch): Promise<number> {
+    this.store.load();
+    for (const update of batch.updates ?? []) this.apply(update);
+    const messages = batch.messages ?? [];
+    this.buffer.record(messages);
     let delivered = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      const state = ws.deserializeAttachment() as SocketState;
-      if (!mayReceive(state.roles, msg.roles)) continue;
-      const matching = Object.entries(state.subscriptions)
-        .filter(([, channels]) => channels.some((ch) => msg.channels.includes(ch)))
-        .map(([id]) => id);
-      if (matching.length === 0) continue;
-      ws.send(JSON.stringify({ type: 'event', data: { events: msg.events, channels: msg.channels, timestamp: msg.timestamp, payload: msg.payload, subscriptions: matching } }));
-      delivered++;
+    for (const msg of messages) {
+      const result = deliver(this.store, msg);
+      delivered += result.delivered;
+      for (const live of result.expired) this.end(live, new ApiError('realtime_policy_violation', 'The session has expired.'));
     }
     return delivered;
   }
 
+  /** Users with a socket here holding any of `roles` (a deleted team's members). */
+  async usersHolding(roles: string[]): Promise<string[]> {
+    this.store.load();
+    return this.store.usersHolding(roles);
+  }
+
   async connections(): Promise<number> {
-    return this.ctx.getWebSockets().length;
+    this.store.load();
+    return this.store.count();
+  }
+
+  private apply(update: RoleUpdate): void {
+    const sockets = this.store.socketsOf(update.userId);
+    if (sockets.length === 0) return;
+    if ('ended' in update) {
+      for (const live of sockets) this.end(live, new ApiError('realtime_policy_violation', update.ended));
+      return;
+    }
+    this.store.setRoles(update.userId, update.roles);
+    for (const live of sockets) {
+      const expires = live.att.session ? update.sessions[live.att.session] : undefined;
+      if (expires === undefined) {
+        this.end(live, new ApiError('realtime_policy_violation', 'The session has ended.'));
+      } else if (expires !== live.att.expires) {
+        live.att.expires = expires;
+        this.store.saveAttachment(live);
+      }
+    }
+  }
+
+  private send(live: LiveSocket, text: string): void {
+    try {
+      live.ws.send(text);
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+
+  /** Sends the error, closes with its code (1008: the SDK will not reconnect) and forgets the socket. */
+  private end(live: LiveSocket, err: ApiError): void {
+    this.send(live, errorFrame(err));
+    try {
+      live.ws.close(err.code, err.message.slice(0, 120));
+    } catch {
+      // Closed meanwhile.
+    }
+    this.drop(live.att.id);
+  }
+
+  private forget(ws: WebSocket): void {
+    this.store.load();
+    const live = this.store.of(ws);
+    if (live) this.drop(live.att.id);
+  }
+
+  /** Removes a socket and ends the presences it opened (Appwrite deletes them on disconnect). */
+  private drop(socketId: string): void {
+    const gone = this.store.remove(socketId);
+    if (gone?.presences.length) this.ctx.waitUntil(endPresences(this.context(), gone.presences));
   }
 }

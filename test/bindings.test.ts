@@ -35,24 +35,24 @@ describe('bindings', () => {
 
   it('REALTIME: accepts a hibernatable socket and publishes to it over RPC', async () => {
     const stub = env.REALTIME.get(env.REALTIME.idFromName('probe:hub'));
-    const res = await stub.fetch('http://hub/connect', {
-      headers: {
-        Upgrade: 'websocket',
-        'X-Ledge-Socket-State': JSON.stringify({ userId: null, roles: ['any', 'guests'], subscriptions: { s1: ['files'] } }),
-      },
-    });
+    const identity = {
+      socketId: 'probe-socket', userId: null, sessionId: null, expires: null, roles: ['any', 'guests'], user: null, since: null,
+      legacy: { channels: ['files'], subscriptions: [{ index: 0, channels: ['files'], queries: [] }] },
+    };
+    const res = await stub.fetch('http://hub/connect', { headers: { Upgrade: 'websocket', 'X-Ledge-Socket': JSON.stringify(identity) } });
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
-    ws.accept();
     const frames: string[] = [];
     ws.addEventListener('message', (e) => frames.push(String(e.data)));
+    ws.accept();
     expect(await stub.connections()).toBe(1);
-    const delivered = await stub.publish({ channels: ['files'], roles: ['any'], events: ['buckets.b.files.f.create'], payload: { $id: 'f' }, timestamp: toAppwriteDate(0) });
-    const hidden = await stub.publish({ channels: ['files'], roles: ['user:someone-else'], events: ['x'], payload: {}, timestamp: toAppwriteDate(0) });
-    expect(delivered).toBe(1);
-    expect(hidden).toBe(0);
-    await vi.waitFor(() => expect(frames.length).toBe(1));
-    expect(JSON.parse(frames[0])).toMatchObject({ type: 'event', data: { subscriptions: ['s1'], payload: { $id: 'f' } } });
+    const message = (roles: string[]) => ({ id: 'e1', channels: ['files'], roles, events: ['buckets.b.files.f.create'], payload: { $id: 'f' }, timestamp: toAppwriteDate(0) });
+    expect(await stub.publish({ messages: [message(['any'])] })).toBe(1);
+    expect(await stub.publish({ messages: [message(['user:someone-else'])] })).toBe(0);
+    await vi.waitFor(() => expect(frames.length).toBe(2));
+    const connected = JSON.parse(frames[0]);
+    expect(connected).toMatchObject({ type: 'connected', data: { channels: ['files'], user: null } });
+    expect(JSON.parse(frames[1])).toMatchObject({ type: 'event', data: { subscriptions: connected.data.subscriptions, payload: { $id: 'f' } } });
     ws.send(JSON.stringify({ type: 'ping' }));
     await vi.waitFor(() => expect(frames).toContain('{"type":"pong"}'));
     ws.close(1000, 'done');

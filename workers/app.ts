@@ -25,6 +25,8 @@ import { DEFERRED_STORAGE_READS, storageRoutes, tokenRoutes } from './storage/ro
 import { deploymentRoutes } from './functions/deployments-routes';
 import { executionRoutes } from './functions/executions-routes';
 import { functionsPublicRoutes } from './functions/public-routes';
+import { realtimeRoutes } from './realtime/routes';
+import { presenceRoutes } from './realtime/presence-routes';
 
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
@@ -51,6 +53,9 @@ export const app = new Hono<AppEnv>()
   .route('/v1/account/sessions/oauth2/callback', oauth2CallbackRoutes)
   // A function's public URL takes third parties' requests as they come: no project header, any body.
   .route('/v1/functions', functionsPublicRoutes)
+  // A refused realtime socket still opens and carries its error, so realtime checks the project,
+  // origin and caller itself (workers/realtime/routes.ts).
+  .route('/v1/realtime', realtimeRoutes)
   .use(project())
   .use(async function ledgeContentType(c, next) {
     const length = c.req.header('Content-Length');
@@ -85,7 +90,8 @@ export const app = new Hono<AppEnv>()
   .route('/v1/functions', deploymentRoutes)
   .route('/v1/functions', executionRoutes)
   .route('/v1/storage', storageRoutes)
-  .route('/v1/tokens', tokenRoutes);
+  .route('/v1/tokens', tokenRoutes)
+  .route('/v1/presences', presenceRoutes);
 
 app.notFound(() => errorResponse(new ApiError('general_route_not_found')));
 

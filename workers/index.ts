@@ -7,6 +7,8 @@ import { abortAbandonedUploads } from './storage/chunks';
 import { consumeExecutions } from './functions/executions-queue';
 import { runSchedules } from './functions/schedules';
 import { functionTriggers } from './functions/triggers';
+import { registerSink } from './events/publish';
+import { realtimeSink } from './realtime/sink';
 
 export { RealtimeHub } from '../durable-objects/realtime-hub';
 export { RateLimiter } from '../durable-objects/rate-limiter';
@@ -15,6 +17,7 @@ export { RateLimiter } from '../durable-objects/rate-limiter';
 // is built in; realtime registers its RPC fan-out to the hub shards here. Queue handlers
 // (events/consumer.ts `registerEventHandler`): function triggers and webhooks register here, each
 // with a stable name, since per-handler receipts carry it.
+registerSink(realtimeSink);
 
 /**
  * The outbound of every function isolate (its `globalOutbound`, with the function's props): calls

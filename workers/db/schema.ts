@@ -16,3 +16,4 @@ export * from './databases';
 export * from './functions';
 export * from './webhooks';
 export * from './storage';
+export * from './realtime';

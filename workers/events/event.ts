@@ -13,6 +13,12 @@ export interface LedgeEvent {
   roles: string[];
   userId?: string;
   time: string;
+  /**
+   * Parts of the payload that only some of `roles` may read — a related row embedded in a row
+   * (Appwrite PR #10590's leak): realtime removes the value at `path` for a receiver holding none
+   * of that part's `roles`. The publisher computes them with the one permission evaluator.
+   */
+  hidden?: { path: (string | number)[]; roles: string[] }[];
 }
 
 export function makeEvent(events: string[], payload: Record<string, unknown>, roles: string[], userId?: string): LedgeEvent {

@@ -3,8 +3,37 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { describe, expect, it } from 'vitest';
 import { consumeEvents, MESSAGE_RECEIPT, type EventHandler } from './consumer';
 import { makeEvent, type LedgeEvent } from './event';
-import { eventMatches, matchesAny } from './match';
+import { eventMatches, expandEventNames, matchesAny } from './match';
 import { publishAfterCommit, registerSink, afterCommitSinks } from './publish';
+
+describe('expandEventNames (Appwrite generateEvents)', () => {
+  it('lists a row event under every wildcard combination, in both families, the concrete name first', () => {
+    const names = expandEventNames('databases.db.tables.t.rows.r.create');
+    expect(names[0]).toBe('databases.db.tables.t.rows.r.create');
+    for (const expected of [
+      'databases.db.collections.t.documents.r.create', 'databases.*.tables.*.rows.*.create', 'databases.*.collections.*.documents.*.create',
+      'databases.db.tables.t.rows.*.create', 'databases.*.tables.t.rows.r', 'databases.db.tables.t.rows.r', 'databases.*.tables.*',
+      'databases.db.tables.t', 'databases.db', 'databases.*', 'databases.*.collections.*',
+    ]) expect(names).toContain(expected);
+    expect(names).toHaveLength(42);
+    expect(new Set(names).size).toBe(names.length);
+    // Every generated name is one a subscriber's pattern would match the concrete event with.
+    for (const pattern of names.filter((e) => e.includes('.tables.') || e.split('.').length <= 2)) {
+      expect(eventMatches(pattern, 'databases.db.tables.t.rows.r.create'), pattern).toBe(true);
+    }
+  });
+
+  it('keeps the attribute and the bare action of user and membership events', () => {
+    expect(expandEventNames('users.u1.update.email')).toEqual(['users.u1.update.email', 'users.*.update.email', 'users.u1.update', 'users.*.update', 'users.u1', 'users.*']);
+    expect(expandEventNames('teams.t1.memberships.m1.update.status')).toEqual([
+      'teams.t1.memberships.m1.update.status', 'teams.*.memberships.m1.update.status', 'teams.t1.memberships.*.update.status', 'teams.*.memberships.*.update.status',
+      'teams.t1.memberships.m1.update', 'teams.*.memberships.m1.update', 'teams.t1.memberships.*.update', 'teams.*.memberships.*.update',
+      'teams.t1.memberships.m1', 'teams.*.memberships.m1', 'teams.t1.memberships.*', 'teams.*.memberships.*',
+      'teams.t1.update.status', 'teams.*.update.status', 'teams.t1', 'teams.*',
+    ]);
+    expect(expandEventNames('users.u1.sessions.s1.create')).toContain('users.*.sessions.*.create');
+  });
+});
 
 describe('eventMatches (Appwrite wildcard semantics)', () => {
   const name = 'databases.db1.tables.t1.rows.r1.update';

@@ -45,9 +45,21 @@ export interface CredentialCheck {
 
 /** The user row read while authenticating, so routes need not read it again in the same request. */
 const principalUsers = new WeakMap<Principal, UserRow>();
+/** When the session behind a principal expires (Unix ms): realtime closes sockets that outlive it. */
+const principalExpiry = new WeakMap<Principal, number>();
 
 export function authenticatedUser(principal: Principal): UserRow | undefined {
   return principalUsers.get(principal);
+}
+
+export function authenticatedSessionExpiry(principal: Principal): number | undefined {
+  return principalExpiry.get(principal);
+}
+
+/** What resolving a credential needs: Hono's Context fits, and so does a Durable Object's own. */
+export interface AuthContext {
+  env: Env;
+  executionCtx: { waitUntil(promise: Promise<unknown>): void };
 }
 
 const ACCESS_REFRESH_MS = 24 * 3600 * 1000; // Appwrite's APP_USER_ACCESS
@@ -56,8 +68,8 @@ const userReader = rawReader(users);
 function checkFor(db: D1Database, userId: string, match: SessionMatch): Pick<CredentialCheck, 'statements' | 'roles'> {
   const now = nowDate();
   const session = 'secretHash' in match
-    ? db.prepare('SELECT id, factors FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, now)
-    : db.prepare('SELECT id, factors FROM sessions WHERE id = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.sessionId, userId, now);
+    ? db.prepare('SELECT id, factors, expire FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, now)
+    : db.prepare('SELECT id, factors, expire FROM sessions WHERE id = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.sessionId, userId, now);
   const statements = [
     session,
     db.prepare(`${userReader.select} WHERE id = ? LIMIT 1`).bind(userId),
@@ -68,9 +80,9 @@ function checkFor(db: D1Database, userId: string, match: SessionMatch): Pick<Cre
   return { statements, roles: rolesSql(userId, match, now) };
 }
 
-function toPrincipal(c: Context<AppEnv>, results: D1Result[], via: 'session' | 'jwt'): UserPrincipal | null {
+function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt'): UserPrincipal | null {
   const [sessionRes, userRes, membershipRes, totpRes] = results as D1Result<Record<string, unknown>>[];
-  const session = sessionRes.results[0] as { id: string; factors: string } | undefined;
+  const session = sessionRes.results[0] as { id: string; factors: string; expire: string } | undefined;
   const raw = userRes.results[0];
   if (!session || !raw) return null;
   const user = userReader.decode(raw);
@@ -81,6 +93,7 @@ function toPrincipal(c: Context<AppEnv>, results: D1Result[], via: 'session' | '
   const mfaPending = sessionMfaPending(user, JSON.parse(session.factors) as string[], totpRes.results.length > 0);
   const principal = userPrincipal(roleSubject(user, confirmed), session.id, via, mfaPending);
   principalUsers.set(principal, user);
+  principalExpiry.set(principal, Date.parse(session.expire));
   if (!user.accessedAt || Date.now() - Date.parse(user.accessedAt) > ACCESS_REFRESH_MS) {
     c.executionCtx.waitUntil(
       drizzle(c.env.DB).update(users).set({ accessedAt: nowDate() }).where(eq(users.id, user.id)).then(() => undefined, () => undefined),
@@ -132,6 +145,23 @@ export async function credentialCheck(c: Context<AppEnv>, realm?: Realm): Promis
   const session = await sessionCheck(c, realm);
   if (session && hasJwt) return undefined;
   return session ?? jwtCheck(c);
+}
+
+/**
+ * A session credential (the decoded `a_session_<project>` value) checked on its own, outside any
+ * request: realtime's `authentication` frame. Null when it names no live session.
+ */
+export async function resolveSession(c: AuthContext, cred: { id: string; secret: string }): Promise<UserPrincipal | null> {
+  const results = await c.env.DB.batch(checkFor(c.env.DB, cred.id, { secretHash: await sha256Hex(cred.secret) }).statements);
+  return toPrincipal(c, results, 'session');
+}
+
+/** A JWT checked on its own (realtime's `?jwt=`): bad signature, expiry or an ended session → `user_jwt_invalid`. */
+export async function resolveJwt(c: AuthContext, jwt: string): Promise<UserPrincipal> {
+  const claims = await verifyJwtSignature(c.env, jwt);
+  const principal = toPrincipal(c, await c.env.DB.batch(checkFor(c.env.DB, claims.userId, { sessionId: claims.sessionId }).statements), 'jwt');
+  if (!principal) throw new ApiError('user_jwt_invalid', 'Failed to verify JWT. The session has ended.');
+  return principal;
 }
 
 /** Runs a check on its own: one D1 round trip. */

@@ -19,6 +19,10 @@ export interface Config {
   /** Previews: the largest image (decoded pixels, stored bytes) Ledge will transform. */
   previewMaxPixels: number;
   previewMaxBytes: number;
+  /** Realtime hub shards that sockets spread over; every publish reaches each one. */
+  realtimeShards: number;
+  /** Seconds each realtime shard keeps published events for replay (Ledge extension). */
+  realtimeReplaySeconds: number;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -50,5 +54,7 @@ export function readConfig(env: Env): Config {
     storageLimit: int(env.STORAGE_LIMIT, 5 * 1024 ** 3),
     previewMaxPixels: int(env.PREVIEW_MAX_PIXELS, 40_000_000),
     previewMaxBytes: int(env.PREVIEW_MAX_BYTES, 20 * 1024 ** 2),
+    realtimeShards: Math.min(Math.max(int(env.REALTIME_SHARDS, 16), 1), 1024),
+    realtimeReplaySeconds: Math.min(int(env.REALTIME_REPLAY_SECONDS, 60), 3600),
   };
 }

@@ -99,8 +99,7 @@ function order(a: unknown, b: unknown): number | null {
 }
 
 function holds(c: RuntimeCondition, payload: Record<string, unknown>): boolean {
-  if (c.op === 'and') return c.conditions.every((s) => holds(s, payload));
-  if (c.op === 'or') return c.conditions.some((s) => holds(s, payload));
+  if ('conditions' in c) return c.op === 'and' ? c.conditions.every((s) => holds(s, payload)) : c.conditions.some((s) => holds(s, payload));
   if (!Object.hasOwn(payload, c.attribute)) return false;
   const value = payload[c.attribute];
   switch (c.op) {

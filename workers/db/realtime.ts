@@ -1,0 +1,32 @@
+/** Presences (0035): one per user, with a permission side table for read-filtered lists. */
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
+import { json } from './columns';
+
+export const presences = sqliteTable(
+  'presences',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    userId: text('user_id').notNull(),
+    status: text('status'),
+    /** `rest`, `realtime` (a presence frame) or `graphql`, as Appwrite records it. */
+    source: text('source').notNull(),
+    metadata: json<Record<string, unknown>>('metadata').notNull().default({}),
+    /** Permission strings, sorted (`read("user:u1")`). */
+    permissions: json<string[]>('permissions').notNull().default([]),
+    expiresAt: text('expires_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('presences_id').on(t.id), uniqueIndex('presences_user').on(t.userId), index('presences_expires_at').on(t.expiresAt)],
+);
+
+export const presencePerms = sqliteTable(
+  'presence_perms',
+  {
+    seq: integer('_seq').notNull(),
+    type: text('type').notNull(),
+    role: text('role').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.seq, t.type, t.role] }), index('presence_perms_role').on(t.type, t.role, t.seq)],
+);

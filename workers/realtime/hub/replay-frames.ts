@@ -1,0 +1,29 @@
+import { mayReceive } from '../../lib/permissions';
+import { matchesPayload } from '../../lib/query';
+import { toAppwriteDate } from '../../lib/time';
+import { framePrefix, visiblePayload } from './deliver';
+import type { ReplayBuffer } from './replay';
+import type { HubStore, LiveSocket } from './store';
+
+/**
+ * Answers a replay request (Ledge extension) on one socket: every buffered message since `since`
+ * that the socket's current subscriptions and roles would receive now, as `event` frames marked
+ * `replay: true`, oldest first. `gap` says the buffer does not reach back to `since`: events may
+ * have been lost, so the client should refetch what it shows.
+ */
+export function deliverReplay(store: HubStore, buffer: ReplayBuffer, live: LiveSocket, since: number, now = Date.now()) {
+  const roles = store.rolesOf(live);
+  let replayed = 0;
+  for (const msg of buffer.since(since, now)) {
+    if (msg.roles.length === 0 || !mayReceive(roles, msg.roles)) continue;
+    const ids = [...live.subs.values()]
+      .filter((sub) => sub.channels.some((c) => msg.channels.includes(c)) && matchesPayload(sub.filter, msg.payload))
+      .map((sub) => sub.id);
+    if (ids.length === 0) continue;
+    const view = visiblePayload(msg, roles);
+    live.ws.send(`${framePrefix(msg, view.key ? view.json : JSON.stringify(msg.payload), true)}${JSON.stringify(ids)}}}`);
+    replayed++;
+  }
+  const covered = buffer.coveredSince(now);
+  return { since: toAppwriteDate(since), replayed, gap: since < covered, bufferStart: toAppwriteDate(covered) };
+}

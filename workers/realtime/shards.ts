@@ -1,0 +1,17 @@
+/**
+ * Realtime hub shards: sockets spread at random over `REALTIME_SHARDS` RealtimeHub objects; a
+ * publish goes to every shard, and each filters its own sockets. One object keeps at most 32,768
+ * hibernated sockets and serves about 1,000 requests a second, so the shard count bounds how many
+ * sockets one object fans out to, while every publish costs one RPC per shard.
+ */
+export function shard(env: Env, index: number) {
+  return env.REALTIME.get(env.REALTIME.idFromName(`shard:${index}`));
+}
+
+export function allShards(env: Env, count: number) {
+  return Array.from({ length: count }, (_, i) => shard(env, i));
+}
+
+export function randomShard(count: number): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] % count;
+}
