@@ -26,7 +26,7 @@ export class RealtimeHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new HubStore(ctx);
-    this.buffer = new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000);
+    this.buffer = new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000, (p) => ctx.waitUntil(p));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -61,7 +61,7 @@ export class RealtimeHub extends DurableObject<Env> {
     const subscriptions = keys.every((k, i) => k === i) ? Object.values(mapping) : mapping;
     server.send(JSON.stringify({ type: 'connected', data: { channels: identity.legacy?.channels ?? [], subscriptions, user: identity.user } }));
     if (identity.since !== null && identity.legacy) {
-      server.send(JSON.stringify({ type: 'response', data: { to: 'replay', success: true, ...deliverReplay(this.store, this.buffer, live, identity.since) } }));
+      server.send(JSON.stringify({ type: 'response', data: { to: 'replay', success: true, ...(await deliverReplay(this.store, this.buffer, live, identity.since)) } }));
     }
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -107,13 +107,13 @@ export class RealtimeHub extends DurableObject<Env> {
     this.store.load();
     for (const update of batch.updates ?? []) this.apply(update);
     const messages = batch.messages ?? [];
-    this.buffer.record(messages);
     let delivered = 0;
     for (const msg of messages) {
       const result = deliver(this.store, msg);
       delivered += result.delivered;
       for (const live of result.expired) this.end(live, new ApiError('realtime_policy_violation', 'The session has expired.'));
     }
+    this.buffer.record(messages);
     return delivered;
   }
 

@@ -153,12 +153,12 @@ async function authenticate(ctx: HubContext, live: LiveSocket, data: unknown) {
   return response('authentication', { success: true, user: who.user });
 }
 
-function replay(ctx: HubContext, live: LiveSocket, data: unknown) {
+async function replay(ctx: HubContext, live: LiveSocket, data: unknown) {
   const since = data !== null && typeof data === 'object' && !isList(data) ? (data as Record<string, unknown>).since : undefined;
   if (since === undefined) throw formatInvalid('Payload is not valid. Since is required');
   const ms = typeof since === 'string' ? parseDate(since) : null;
   if (ms === null) throw formatInvalid('since: Value must be a valid date in ISO 8601 format');
-  return response('replay', { success: true, ...deliverReplay(ctx.store, ctx.replay, live, ms) });
+  return response('replay', { success: true, ...(await deliverReplay(ctx.store, ctx.replay, live, ms)) });
 }
 
 /** Runs one parsed frame; the reply (if any) goes back on the same socket. */

@@ -9,12 +9,13 @@ import type { HubStore, LiveSocket } from './store';
  * Answers a replay request (Ledge extension) on one socket: every buffered message since `since`
  * that the socket's current subscriptions and roles would receive now, as `event` frames marked
  * `replay: true`, oldest first. `gap` says the buffer does not reach back to `since`: events may
- * have been lost, so the client should refetch what it shows.
+ * have been lost (or were too many or too large to replay), so the client should refetch.
  */
-export function deliverReplay(store: HubStore, buffer: ReplayBuffer, live: LiveSocket, since: number, now = Date.now()) {
+export async function deliverReplay(store: HubStore, buffer: ReplayBuffer, live: LiveSocket, since: number, now = Date.now()) {
+  const { messages, omitted } = await buffer.since(since, now);
   const roles = store.rolesOf(live);
   let replayed = 0;
-  for (const msg of buffer.since(since, now)) {
+  for (const msg of messages) {
     if (msg.roles.length === 0 || !mayReceive(roles, msg.roles)) continue;
     const ids = [...live.subs.values()]
       .filter((sub) => sub.channels.some((c) => msg.channels.includes(c)) && matchesPayload(sub.filter, msg.payload))
@@ -24,6 +25,6 @@ export function deliverReplay(store: HubStore, buffer: ReplayBuffer, live: LiveS
     live.ws.send(`${framePrefix(msg, view.key ? view.json : JSON.stringify(msg.payload), true)}${JSON.stringify(ids)}}}`);
     replayed++;
   }
-  const covered = buffer.coveredSince(now);
-  return { since: toAppwriteDate(since), replayed, gap: since < covered, bufferStart: toAppwriteDate(covered) };
+  const covered = await buffer.coveredSince(now);
+  return { since: toAppwriteDate(since), replayed, gap: omitted || since < covered, bufferStart: toAppwriteDate(covered) };
 }

@@ -1,40 +1,97 @@
 import type { HubMessage } from './types';
 
 /**
- * The replay buffer (a Ledge extension): every message a shard publishes stays in its SQLite
- * storage for `windowMs`, so a client that reconnects can ask for what it missed. Every publish
- * reaches every shard, so any shard can answer for any client. `coveredSince` is the oldest time
- * from which the shard holds every event: the later of its creation and the window's start.
+ * The replay buffer (a Ledge extension): every message a shard publishes stays in its storage for
+ * `windowMs`, so a client that reconnects can ask for what it missed. Every publish reaches every
+ * shard, so any shard can answer for any client. `coveredSince` is the oldest time from which
+ * the shard holds every event: the later of its creation and the window's start.
+ *
+ * Writes stay off the delivery path: each storage write holds the shard's outgoing frames (the
+ * output gate) until it commits, so messages gather in memory and are written together at most
+ * every FLUSH_MS (a pending timer keeps the object from hibernating before they are). Reads merge
+ * what is stored with what is pending. Keys sort by time (`replay:<ms, 15 digits>:<event id>`).
  */
+const PREFIX = 'replay:';
+const CREATED = 'replay-meta:created';
+const key = (at: number, id: string) => `${PREFIX}${String(Math.max(0, Math.floor(at))).padStart(15, '0')}:${id}`;
+
+/** Messages too large to keep (DO storage values are capped at 2 MB) leave a marker instead. */
+const MAX_ENTRY_CHARS = 1_000_000;
+/** At most this many messages answer one replay request; more is reported as a gap. */
+export const MAX_REPLAY = 1000;
+const FLUSH_MS = 250;
+
+type Entry = HubMessage | { id: string; timestamp: string; omitted: true };
+
 export class ReplayBuffer {
-  private readonly sql: SqlStorage;
+  /** When expired entries were last dropped (in memory only: after a wake the next flush prunes). */
+  private prunedAt = 0;
+  private created: number | null = null;
+  private pending = new Map<string, Entry>();
+  private flushing: Promise<void> | null = null;
 
-  constructor(storage: DurableObjectStorage, private readonly windowMs: number) {
-    this.sql = storage.sql;
-    this.sql.exec('CREATE TABLE IF NOT EXISTS replay (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, message TEXT NOT NULL)');
-    this.sql.exec('CREATE INDEX IF NOT EXISTS replay_at ON replay (at)');
-    this.sql.exec('CREATE TABLE IF NOT EXISTS replay_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID');
-    this.sql.exec("INSERT OR IGNORE INTO replay_meta (key, value) VALUES ('created', ?)", Date.now());
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly windowMs: number,
+    /** Keeps the object alive until a scheduled flush has run (the DO's `waitUntil`). */
+    private readonly waitUntil: (p: Promise<unknown>) => void = () => {},
+  ) {}
+
+  private async createdAt(now: number): Promise<number> {
+    if (this.created !== null) return this.created;
+    const stored = await this.storage.get<number>(CREATED);
+    this.created = stored ?? now;
+    if (stored === undefined) await this.storage.put(CREATED, now);
+    return this.created;
   }
 
-  /** Keeps `messages` and forgets what has left the window. */
+  /** Keeps `messages`: in memory at once, in storage with the next flush. */
   record(messages: readonly HubMessage[], now = Date.now()): void {
-    if (this.windowMs <= 0) return;
-    this.sql.exec('DELETE FROM replay WHERE at < ?', now - this.windowMs);
-    for (const m of messages) this.sql.exec('INSERT INTO replay (at, message) VALUES (?, ?)', Date.parse(m.timestamp) || now, JSON.stringify(m));
+    if (this.windowMs <= 0 || messages.length === 0) return;
+    for (const m of messages) {
+      const at = Date.parse(m.timestamp) || now;
+      this.pending.set(key(at, m.id), JSON.stringify(m).length > MAX_ENTRY_CHARS ? { id: m.id, timestamp: m.timestamp, omitted: true } : m);
+    }
+    if (!this.flushing) {
+      this.flushing = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS)).then(() => this.flush());
+      this.waitUntil(this.flushing);
+    }
   }
 
-  coveredSince(now = Date.now()): number {
-    const created = this.sql.exec<{ value: number }>("SELECT value FROM replay_meta WHERE key = 'created'").one().value;
-    return Math.max(created, now - this.windowMs);
+  /** Writes what is pending and, at most once a second, forgets what has left the window. */
+  async flush(now = Date.now()): Promise<void> {
+    this.flushing = null;
+    await this.createdAt(now);
+    const entries = [...this.pending];
+    this.pending = new Map();
+    // put() takes at most 128 keys at a time.
+    for (let i = 0; i < entries.length; i += 128) await this.storage.put(Object.fromEntries(entries.slice(i, i + 128)), { allowUnconfirmed: true });
+    if (now - this.prunedAt >= 1000) {
+      this.prunedAt = now;
+      const old = await this.storage.list({ prefix: PREFIX, end: key(now - this.windowMs, ''), limit: 1000 });
+      if (old.size) await this.storage.delete([...old.keys()], { allowUnconfirmed: true });
+    }
   }
 
-  /** Messages stamped at or after `since`, oldest first (inclusive: the client drops ids it has seen). */
-  since(since: number, now = Date.now()): HubMessage[] {
-    const from = Math.max(since, now - this.windowMs);
-    return this.sql
-      .exec<{ message: string }>('SELECT message FROM replay WHERE at >= ? ORDER BY seq', from)
-      .toArray()
-      .map((r) => JSON.parse(r.message) as HubMessage);
+  async coveredSince(now = Date.now()): Promise<number> {
+    return Math.max(await this.createdAt(now), now - this.windowMs);
+  }
+
+  /**
+   * Messages stamped at or after `since` within the window, oldest first (inclusive: the client
+   * drops ids it has seen), and whether some could not be replayed (too large to keep, or more
+   * than MAX_REPLAY).
+   */
+  async since(since: number, now = Date.now()): Promise<{ messages: HubMessage[]; omitted: boolean }> {
+    const from = key(Math.max(since, now - this.windowMs), '');
+    const stored = await this.storage.list<Entry>({ prefix: PREFIX, start: from, limit: MAX_REPLAY + 1 });
+    const found = [...stored, ...[...this.pending].filter(([k]) => k >= from)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const messages: HubMessage[] = [];
+    let omitted = found.length > MAX_REPLAY;
+    for (const [, entry] of found.slice(0, MAX_REPLAY)) {
+      if ('omitted' in entry) omitted = true;
+      else messages.push(entry);
+    }
+    return { messages, omitted };
   }
 }

@@ -17,7 +17,7 @@ export class TestSocket {
     ws.addEventListener('message', (e) => {
       const text = String(e.data);
       if (text === '{"type":"pong"}') this.pongs++;
-      else this.frames.push(JSON.parse(text) as Frame);
+      this.frames.push(JSON.parse(text) as Frame);
     });
     ws.addEventListener('close', (e) => {
       this.closed = { code: e.code, reason: e.reason };
