@@ -78,6 +78,11 @@ export function installCookieJars() {
   };
 }
 
+/** The jar of the user `fn` runs as (see `withJar`), if any. */
+export function currentJar(): CookieJar | undefined {
+  return current.getStore();
+}
+
 /** Runs `fn` as the user whose browser holds `jar`. */
 export function withJar<T>(jar: CookieJar, fn: () => T): T {
   installCookieJars();
