@@ -26,8 +26,8 @@ const exitCode = pinSelfOrContinue();
 if (exitCode !== null) process.exit(exitCode);
 
 const PLANS = {
-  full: { rows: 100_000, uploadMiB: 100, subscribers: 1000, rounds: 3, warmupMs: 500, latencyMs: 1500, throughputSeconds: 2, connections: 8, uploadRounds: 3, realtimeRounds: 5, coldRounds: 5, startupRepeats: 3, isolateRepeats: 15, apiSeedRows: 2000, drainTimeoutSeconds: 60 },
-  quick: { rows: 10_000, uploadMiB: 20, subscribers: 200, rounds: 2, warmupMs: 100, latencyMs: 300, throughputSeconds: 0.5, connections: 8, uploadRounds: 1, realtimeRounds: 3, coldRounds: 3, startupRepeats: 1, isolateRepeats: 5, apiSeedRows: 1000, drainTimeoutSeconds: 30 },
+  full: { rows: 100_000, uploadMiB: 100, subscribers: 1000, sockets: 10_000, rounds: 3, warmupMs: 500, latencyMs: 1500, throughputSeconds: 2, connections: 8, uploadRounds: 3, realtimeRounds: 5, coldRounds: 5, startupRepeats: 3, isolateRepeats: 15, apiSeedRows: 2000, drainTimeoutSeconds: 60 },
+  quick: { rows: 10_000, uploadMiB: 20, subscribers: 200, sockets: 200, rounds: 2, warmupMs: 100, latencyMs: 300, throughputSeconds: 0.5, connections: 8, uploadRounds: 1, realtimeRounds: 3, coldRounds: 3, startupRepeats: 1, isolateRepeats: 5, apiSeedRows: 1000, drainTimeoutSeconds: 30 },
 };
 const plan = { ...(quick ? PLANS.quick : PLANS.full), quick };
 
@@ -41,7 +41,7 @@ const WORKLOADS = [
     names: ['row get by id', `row list 25 of ${plan.rows}, filter+order (rowSecurity off / on)`, 'row create'],
   },
   { key: 'storage', run: runStorage, names: ['file upload 1 KiB', `file upload ${plan.uploadMiB} MiB`, 'preview cache hit'] },
-  { key: 'realtime', run: runRealtime, names: [`realtime fan-out to ${plan.subscribers} subscribers`] },
+  { key: 'realtime', run: runRealtime, names: [`realtime fan-out to ${plan.subscribers} subscribers`, `realtime: ${plan.sockets} concurrent sockets`] },
   { key: 'functions', run: runFunctions, names: ['function execution, warm', 'function execution, cold'] },
 ];
 
