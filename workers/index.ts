@@ -46,10 +46,10 @@ export default {
     else await consumeEvents(batch, env);
   },
 
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     ctx.waitUntil(runMaintenance(env));
     // Due cron slots of scheduled functions, and scheduled executions now within a queue delay.
-    ctx.waitUntil(runSchedules(env));
+    ctx.waitUntil(runSchedules(env, controller.scheduledTime));
     // Chunked uploads untouched for 24 h: R2 multipart aborted, rows removed.
     ctx.waitUntil(abortAbandonedUploads(env));
   },
