@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 import { generateSecrets } from './scripts/secrets.mjs';
 // @ts-expect-error plain ESM helper shared with the dev and e2e scripts
 import { workerOptionsWithoutSecrets } from './scripts/wrangler-config.mjs';
+import { refuseNetwork } from './test/security/node/network-guard';
 
 // Unit and integration tests, inside workerd, with every binding from wrangler.toml.
 // Secrets are generated per run and passed as bindings: .dev.vars is never read. The Worker's options
@@ -32,12 +33,18 @@ export default defineConfig(async () => {
             OAUTH2_OIDC_CLIENT_SECRET: 'oidc-secret',
             OAUTH2_OIDC_ISSUER: 'https://idp.test',
           },
+          // No network in tests: any outbound fetch a test did not stub is refused and fails the run.
+          outboundService: refuseNetwork,
+          // The per-IP ceiling over a minute, so that test/security/rate-limits.test.ts reaches it in
+          // one window while no other test's browser (one fresh IP each) comes near it.
+          ratelimits: { IP_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 1000, period: 60 } } },
         },
       }),
     ],
     test: {
       include: ['workers/**/*.test.ts', 'durable-objects/**/*.test.ts', 'test/**/*.test.ts'],
-      setupFiles: ['./test/apply-migrations.ts'],
+      setupFiles: ['./test/apply-migrations.ts', './test/security/production-limits.setup.ts'],
+      globalSetup: ['./test/security/node/network-guard.setup.ts'],
       testTimeout: 30_000,
       // CI also writes a JSON summary that .ci/run turns into one 'N passed, N failed' line.
       reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci-results/unit.json' }]] : ['default'],

@@ -10,6 +10,8 @@ declare module 'vitest' {
     rootKey: string;
     /** A loopback URL answering read-only questions about what Ledge stored (e2e/support/stored.ts). */
     inspect: string;
+    /** The built bundle (test/security/production-guards.node.ts weighs it). */
+    bundlePath: string;
   }
 }
 
@@ -22,6 +24,7 @@ export default async function setup(project: TestProject) {
   project.provide('rootKey', ledge.rootKey);
   const inspector = await startInspector(ledge.mf);
   project.provide('inspect', inspector.url);
+  project.provide('bundlePath', script);
   return async () => {
     await inspector.close();
     await ledge.dispose();

@@ -6,6 +6,9 @@ import { cors } from './middleware/cors';
 import { project, requestContext } from './middleware/project';
 import { principal, type Authenticator } from './middleware/principal';
 import { mfa } from './middleware/mfa';
+import { requestBounds } from './middleware/bounds';
+import { ipCeiling } from './middleware/ip-ceiling';
+import { responseHeaders } from './middleware/response-headers';
 import { keyAuthenticator } from './project/authenticate';
 import { projectRoutes } from './project/routes';
 import { healthRoutes } from './health/routes';
@@ -42,14 +45,13 @@ const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [
   ...DEFERRED_STORAGE_READS,
 ];
 
-/** Bodies Ledge reads: JSON, and multipart/urlencoded forms (uploads). Anything else is refused. */
-const BODY_TYPES = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
-
 export const app = new Hono<AppEnv>()
+  .use(responseHeaders())
   .use(requestContext())
   .use(cors())
   // OAuth2 providers call back with no project header (Apple even POSTs cross-origin): the relay
   // answers before the project and origin checks, and the request it relays to passes them all.
+  .use('/v1/account/sessions/oauth2/callback/*', requestBounds())
   .route('/v1/account/sessions/oauth2/callback', oauth2CallbackRoutes)
   // A function's public URL takes third parties' requests as they come: no project header, any body.
   .route('/v1/functions', functionsPublicRoutes)
@@ -57,17 +59,10 @@ export const app = new Hono<AppEnv>()
   // origin and caller itself (workers/realtime/routes.ts).
   .route('/v1/realtime', realtimeRoutes)
   .use(project())
-  .use(async function ledgeContentType(c, next) {
-    const length = c.req.header('Content-Length');
-    const type = c.req.header('Content-Type');
-    const hasBody = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && (type !== undefined || (length !== undefined && length !== '0'));
-    if (hasBody && !BODY_TYPES.some((t) => type?.toLowerCase().startsWith(t))) {
-      throw new ApiError('general_argument_invalid', `Unsupported content type: ${type ?? 'none'}. Send application/json.`);
-    }
-    return next();
-  })
+  .use(requestBounds())
   // Routes listed here resolve the caller inside their own first D1 batch (identity/batch.ts).
   .use(principal(authenticators, deferredRoutes(DEFERRED_ROUTES)))
+  .use(ipCeiling())
   // A session still owing its second factor may only call the MFA challenge routes and sign out.
   .use(mfa())
   .get('/v1/ping', (c) => c.text('Pong!'))

@@ -10,6 +10,7 @@ import { parseDate, toAppwriteDate } from '../lib/time';
 import { parseJsonBig, stringifyJsonBig } from '../lib/json-big';
 import { isValidEmail, isValidIp, isValidUrl } from './value-formats';
 import { MAX_ROW_BYTES } from './column-rules';
+import { DOUBLE_MAX, INT64_MAX, INT64_MIN, integerTypeLimit } from './numeric-range';
 import type { Flavor } from './flavor';
 import type { ColumnDef, TableDef } from './types';
 
@@ -77,15 +78,13 @@ export const DOCUMENTS_API: RowApi = {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-const INT32_MAX = 2147483647n;
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
-const DOUBLE_MAX = Number.MAX_VALUE;
 /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, Appwrite's datetime bounds. */
 const MIN_DATE = -62167219200000;
 const MAX_DATE = 253402300799999;
 
 class StructureError extends Error {}
+
+const utf8 = new TextEncoder();
 
 function structure(message: string): never {
   throw new StructureError(message);
@@ -126,8 +125,7 @@ function checkScalar(col: ColumnDef, value: unknown, where: string): unknown {
       if (n === null) bad(col.type === 'bigint' ? 'Value must be a valid big integer' : 'Value must be a valid integer');
       const min = col.min === null ? INT64_MIN : toBig(col.min);
       const max = col.max === null ? INT64_MAX : toBig(col.max);
-      // Appwrite sizes an integer column 8 bytes when its max needs it, else 4.
-      const limit = col.type === 'bigint' || max > INT32_MAX ? INT64_MAX : INT32_MAX;
+      const limit = integerTypeLimit(col);
       if (n! < -limit || n! > limit) bad(`Value must be a valid range between ${numberFormat(-limit)} and ${numberFormat(limit)}`);
       if (n! < min || n! > max) bad(`Value must be a valid range between ${numberFormat(min)} and ${numberFormat(max)}`);
       return Number.isSafeInteger(Number(n)) && BigInt(Number(n)) === n ? Number(n) : n;
@@ -157,14 +155,16 @@ function checkScalar(col: ColumnDef, value: unknown, where: string): unknown {
     case 'longtext': {
       if (typeof value !== 'string') bad('Value must be a valid string');
       const size = col.size ?? 0;
-      if (size > 0 && new TextEncoder().encode(value as string).length > size) bad(`Value must be a valid string no longer than ${size} bytes`);
+      // Every UTF-16 unit is at least one UTF-8 byte: an over-long value is refused before encoding it.
+      const tooLong = size > 0 && ((value as string).length > size || utf8.encode(value as string).length > size);
+      if (tooLong) bad(`Value must be a valid string no longer than ${size} bytes`);
       return value;
     }
     default: {
       // string, varchar and the string formats
       if (typeof value !== 'string') bad(col.size ? `Value must be a valid string and no longer than ${col.size} chars` : 'Value must be a valid string');
       const v = value as string;
-      if (col.size && [...v].length > col.size) bad(`Value must be a valid string and no longer than ${col.size} chars`);
+      if (col.size && !fitsChars(v, col.size)) bad(`Value must be a valid string and no longer than ${col.size} chars`);
       if (col.type === 'email' && !isValidEmail(v)) bad('Value must be a valid email address');
       if (col.type === 'ip' && !isValidIp(v)) bad('Value must be a valid IP address');
       if (col.type === 'url' && !isValidUrl(v)) bad('Value must be a valid URL');
@@ -172,6 +172,18 @@ function checkScalar(col: ColumnDef, value: unknown, where: string): unknown {
       return v;
     }
   }
+}
+
+/**
+ * At most `size` code points, decided without walking a value far over the limit: a string holds
+ * between length/2 and length code points, so only a value in between is counted.
+ */
+export function fitsChars(value: string, size: number): boolean {
+  if (value.length <= size) return true;
+  if (value.length > size * 2) return false;
+  let count = 0;
+  for (const _ of value) if (++count > size) return false;
+  return true;
 }
 
 function checkValue(col: ColumnDef, value: unknown): unknown {
@@ -267,11 +279,25 @@ export function selectExpr(col: ColumnDef, alias = ''): string {
   return `${ref} AS "${col.sqlName}"`;
 }
 
-/** A stored value back as the response model shows it (null arrays read as `[]`, as Appwrite decodes them). */
+/** A stored value the response model cannot show (e.g. a REAL left in an integer column by an older build). */
+export class UndecodableValue extends Error {}
+
+/**
+ * A stored value back as the response model shows it (null arrays read as `[]`, as Appwrite
+ * decodes them). A value that does not fit its column throws UndecodableValue; the row decoder
+ * shows it as null, so one bad cell never fails a read.
+ */
 export function fromSqlValue(col: ColumnDef, raw: unknown): unknown {
   if (col.array) {
     if (raw === null || raw === undefined) return [];
-    return parseJsonBig(String(raw));
+    let parsed: unknown;
+    try {
+      parsed = parseJsonBig(String(raw));
+    } catch {
+      throw new UndecodableValue('array is not JSON');
+    }
+    if (!Array.isArray(parsed)) throw new UndecodableValue('array is not an array');
+    return parsed;
   }
   if (raw === null || raw === undefined) return null;
   switch (col.type) {
@@ -279,9 +305,17 @@ export function fromSqlValue(col: ColumnDef, raw: unknown): unknown {
       return raw === 1 || raw === true || raw === '1';
     case 'integer':
     case 'bigint':
-      return typeof raw === 'string' ? BigInt(raw) : raw;
-    case 'float':
-      return typeof raw === 'string' ? Number(raw) : raw;
+      if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+      if (typeof raw === 'string' && /^-?\d{1,19}$/.test(raw)) {
+        const big = BigInt(raw);
+        if (big >= INT64_MIN && big <= INT64_MAX) return big;
+      }
+      throw new UndecodableValue(`not an int64: ${String(raw).slice(0, 40)}`);
+    case 'float': {
+      const n = typeof raw === 'string' ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new UndecodableValue(`not a finite double: ${String(raw).slice(0, 40)}`);
+      return n;
+    }
     default:
       return raw;
   }
@@ -291,8 +325,6 @@ export function fromSqlValue(col: ColumnDef, raw: unknown): unknown {
 export function sameValue(a: unknown, b: unknown): boolean {
   return stringifyJsonBig(a ?? null) === stringifyJsonBig(b ?? null);
 }
-
-const utf8 = new TextEncoder();
 
 /**
  * A D1 row holds at most 2 MB; production D1 fails a larger write outright, so Ledge refuses it

@@ -95,8 +95,9 @@ class RowBatch {
     else this.unchanged(old);
   }
 
-  async run(firstId: string): Promise<StoredRow[]> {
-    const written = this.statements.length ? await runRowBatch(this.db, this.table, this.api, this.statements, this.rowAt, firstId) : [];
+  /** `ids`: the rows' ids in input order, so a collision names the right one. */
+  async run(ids: string[]): Promise<StoredRow[]> {
+    const written = this.statements.length ? await runRowBatch(this.db, this.table, this.api, this.statements, this.rowAt, ids) : [];
     return this.slots.map((slot) => (typeof slot === 'number' ? written[slot] : slot));
   }
 }
@@ -114,7 +115,7 @@ export async function bulkCreateRows(
     const checked = check(table, api, doc, 'create');
     batch.create(ids[i], checked, rowPermissionsOf(doc) ?? []);
   });
-  return batch.run(ids[0] ?? '');
+  return batch.run(ids);
 }
 
 async function rowsById(db: D1Database, table: TableDef, ids: string[]): Promise<Map<string, StoredRow>> {
@@ -141,7 +142,7 @@ export async function bulkUpsertRows(
     if (old) batch.update(old, check(table, api, doc, 'update'), perms);
     else batch.create(ids[i], check(table, api, doc, 'create'), perms ?? []);
   });
-  return batch.run(ids[0] ?? '');
+  return batch.run(ids);
 }
 
 export async function bulkUpdateRows(
@@ -158,7 +159,7 @@ export async function bulkUpdateRows(
   const rows = await matchingRows(db, table, api, queries);
   const batch = new RowBatch(db, table, api);
   for (const old of rows) batch.update(old, checked, perms);
-  return batch.run(rows[0]?.id ?? '');
+  return batch.run(rows.map((r) => r.id));
 }
 
 export async function bulkDeleteRows(

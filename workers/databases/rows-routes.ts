@@ -13,7 +13,7 @@ import type { Principal } from '../lib/principal';
 import { boolParam, queriesParam } from '../lib/validator';
 import { query } from '../http/body';
 import { requireScope } from '../middleware/principal';
-import { jsonBig } from '../lib/json-big';
+import { jsonBig, parseJsonBig } from '../lib/json-big';
 import { readBody } from '../http/body';
 import { rowEvent, type RowAction } from './row-events';
 import { DOCUMENTS_API, TABLES_API, type RowApi } from './row-values';
@@ -24,10 +24,31 @@ import { loadFresh, readWithTable, writeWithTable, type ReadPlan, type TableRef 
 import { callerOf, type Caller } from '../identity/batch';
 import type { TableDef } from './types';
 
-const dataParam = z.record(z.string(), z.unknown());
+const dataObject = z.record(z.string(), z.unknown());
+/**
+ * `data` as an object, or as a string holding a JSON object (Appwrite's JSON validator takes both);
+ * anything else, `"null"` and `"{bad"` included, is Appwrite's 400 "Value must be a valid JSON string".
+ */
+const dataParam = z.unknown().transform((value, ctx): Record<string, unknown> | undefined => {
+  if (value === undefined || value === null) return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = parseJsonBig(value);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    ctx.addIssue({ code: 'custom', message: 'Value must be a valid JSON string' });
+    return z.NEVER;
+  }
+  return parsed as Record<string, unknown>;
+});
 const permissionsParam = z.array(z.string()).max(100).nullish();
 const transactionParam = z.string().nullish();
-const numberParam = z.preprocess((v) => (typeof v === 'bigint' ? Number(v) : v), z.number());
+/** A finite number, or a `bigint` when the JSON literal was an integer beyond ±2^53 (kept exact). */
+const numberParam = z.union([z.number(), z.bigint()]);
 
 function tableRef(c: Context<AppEnv>, api: RowApi): TableRef {
   return { databaseId: c.req.param('databaseId')!, tableId: c.req.param('tableId')!, flavor: api.flavor };
@@ -102,15 +123,15 @@ export function rowsRoutes(api: RowApi) {
         c,
         z.object({
           [api.idParam]: z.string().nullish(),
-          data: z.union([dataParam, z.string()]).optional(),
+          data: dataParam.optional(),
           permissions: permissionsParam,
-          [bulkKey]: z.array(dataParam).max(1000).optional(),
+          [bulkKey]: z.array(dataObject).max(1000).optional(),
           transactionId: transactionParam,
         }),
       );
       noTransaction(input.transactionId as string | null | undefined);
       const principal = c.get('principal');
-      const data = (typeof input.data === 'string' ? JSON.parse(input.data) : input.data ?? {}) as Record<string, unknown>;
+      const data = (input.data ?? {}) as Record<string, unknown>;
       const bulk = input[bulkKey] as Record<string, unknown>[] | undefined;
       const hasData = Object.keys(data).length > 0;
       const hasBulk = !!bulk && bulk.length > 0;
@@ -140,7 +161,7 @@ export function rowsRoutes(api: RowApi) {
       return jsonBig(rowModel(table, row, api), 201);
     })
     .put(base, write, async (c) => {
-      const input = await readBody(c, z.object({ [bulkKey]: z.array(dataParam).max(1000), transactionId: transactionParam }));
+      const input = await readBody(c, z.object({ [bulkKey]: z.array(dataObject).max(1000), transactionId: transactionParam }));
       noTransaction(input.transactionId as string | null | undefined);
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);

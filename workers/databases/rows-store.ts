@@ -17,7 +17,8 @@ import {
   resolveRowPermissions,
   ROW_PERMISSION_ACTIONS,
 } from './row-permissions';
-import { assertRowFits, checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, type RowApi } from './row-values';
+import { assertRowFits, checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, UndecodableValue, type RowApi } from './row-values';
+import { floatStep, integerStep, type StepDirection } from './numeric-range';
 import { guardSql, mustApply, STALE, type ReadPlan, type TableGuard } from './table-cache';
 import type { ColumnDef, TableDef } from './types';
 
@@ -39,17 +40,39 @@ export function rowSelectSql(table: TableDef, alias = ''): string {
   return [...system, ...table.columns.map((c) => selectExpr(c, alias))].join(', ');
 }
 
+/**
+ * A row as read from SQL. What was stored never fails a read: a cell that does not fit its column
+ * reads as null (an array as `[]`) and unreadable permissions as none, each logged with the row id.
+ */
 export function decodeRow(table: TableDef, raw: Record<string, unknown>): StoredRow {
+  const id = String(raw._uid);
   const values: Record<string, unknown> = {};
-  for (const col of table.columns) values[col.key] = fromSqlValue(col, raw[col.sqlName]);
+  for (const col of table.columns) {
+    try {
+      values[col.key] = fromSqlValue(col, raw[col.sqlName]);
+    } catch (e) {
+      if (!(e instanceof UndecodableValue)) throw e;
+      console.error(`[rows] undecodable value in table ${table.sqlName} column ${col.key} row ${id}: ${e.message}`);
+      values[col.key] = col.array ? [] : null;
+    }
+  }
   return {
     seq: Number(raw._seq),
-    id: String(raw._uid),
+    id,
     createdAt: String(raw._createdAt),
     updatedAt: String(raw._updatedAt),
-    permissions: parsePermissions(JSON.parse(String(raw._permissions ?? '[]')) as string[], ROW_PERMISSION_ACTIONS),
+    permissions: decodePermissions(table, id, raw._permissions),
     values,
   };
+}
+
+function decodePermissions(table: TableDef, id: string, raw: unknown): Permission[] {
+  try {
+    return parsePermissions(JSON.parse(String(raw ?? '[]')) as string[], ROW_PERMISSION_ACTIONS);
+  } catch (e) {
+    console.error(`[rows] undecodable permissions in table ${table.sqlName} row ${id}: ${(e as Error).message}`);
+    return [];
+  }
 }
 
 /**
@@ -190,13 +213,28 @@ export function insertStatements(
   return [insert, perm];
 }
 
-/** Runs a batch; maps constraint failures to Appwrite errors. */
-async function batchRows(db: D1Database, table: TableDef, api: RowApi, statements: D1PreparedStatement[], id: string) {
+/**
+ * Runs a batch; maps constraint failures to Appwrite errors. A batch writing several rows names
+ * the id that collided (the first of `ids`, in input order, that now exists), not just the first.
+ */
+async function batchRows(db: D1Database, table: TableDef, api: RowApi, statements: D1PreparedStatement[], ids: string | string[]) {
+  const list = typeof ids === 'string' ? [ids] : ids;
   try {
     return await db.batch<Record<string, unknown>>(statements);
   } catch (e) {
-    throw constraintError(e, table, api, id) ?? e;
+    const error = constraintError(e, table, api, list[0] ?? '');
+    if (!error) throw e;
+    if (error.type !== api.errors.alreadyExists || list.length < 2) throw error;
+    throw new ApiError(api.errors.alreadyExists, undefined, (await firstExisting(db, table, list)) ?? list[0]);
   }
+}
+
+async function firstExisting(db: D1Database, table: TableDef, ids: string[]): Promise<string | null> {
+  const found = await db
+    .prepare(`SELECT j.value AS id FROM json_each(?) AS j JOIN ${q(table.sqlName)} AS t ON t._uid = j.value ORDER BY j.key LIMIT 1`)
+    .bind(JSON.stringify(ids))
+    .first<{ id: string }>();
+  return found?.id ?? null;
 }
 
 /** Runs a batch whose statements at `rowAt` return rows; maps constraint failures to Appwrite errors. */
@@ -206,12 +244,13 @@ export async function runRowBatch(
   api: RowApi,
   statements: D1PreparedStatement[],
   rowAt: number[],
-  id: string,
+  ids: string | string[],
 ): Promise<StoredRow[]> {
-  const results = await batchRows(db, table, api, statements, id);
+  const results = await batchRows(db, table, api, statements, ids);
+  const first = typeof ids === 'string' ? ids : ids[0] ?? '';
   return rowAt.map((i) => {
     const raw = results[i].results[0];
-    if (!raw) throw new ApiError(api.errors.notFound, undefined, id);
+    if (!raw) throw new ApiError(api.errors.notFound, undefined, first);
     return decodeRow(table, raw);
   });
 }
@@ -349,14 +388,14 @@ export async function deleteRow(db: D1Database, principal: Principal, table: Tab
 }
 
 /** The numeric column an increment/decrement of `by` may step, or the Appwrite error why not. */
-export function steppableColumn(table: TableDef, api: RowApi, key: string, by: number): ColumnDef {
+export function steppableColumn(table: TableDef, api: RowApi, key: string, by: number | bigint): ColumnDef {
   const col = table.columns.find((c) => c.key === key);
   if (!col) throw new ApiError(api.errors.columnNotFound, undefined, key);
   if (!['integer', 'bigint', 'float'].includes(col.type) || col.array) {
     throw new ApiError('attribute_type_invalid', `${api.sdkNamespace} "${key}" is not a number`);
   }
   if (!(by > 0)) throw new ApiError('general_argument_invalid', 'Value must be numeric and greater than 0');
-  if (col.type !== 'float' && !Number.isInteger(by)) {
+  if (col.type !== 'float' && typeof by === 'number' && !Number.isInteger(by)) {
     throw new ApiError('general_argument_invalid', `Value must be an integer for ${api.flavor === 'tablesdb' ? 'column' : 'attribute'} "${key}"`);
   }
   return col;
@@ -364,9 +403,9 @@ export function steppableColumn(table: TableDef, api: RowApi, key: string, by: n
 
 /**
  * PATCH …/increment|decrement of `col` (from `steppableColumn`) on `found` (the row `id` as just
- * read): one UPDATE adds `by` and checks the bound in its WHERE, so concurrent steps can never
- * pass `max`/`min`. A step past the bound is refused (`column_limit_exceeded` /
- * `attribute_limit_exceeded`), never capped.
+ * read): one UPDATE adds `by` and checks, in its WHERE, both the caller's bound and the column's
+ * type range (numeric-range.ts), so concurrent steps can never pass `max`/`min` nor overflow. A
+ * step past either is refused (`column_limit_exceeded` / `attribute_limit_exceeded`), never capped.
  */
 export async function stepColumn(
   db: D1Database,
@@ -376,22 +415,20 @@ export async function stepColumn(
   id: string,
   found: StoredRow | null,
   col: ColumnDef,
-  direction: 'increment' | 'decrement',
-  by: number,
-  bound: number | null,
+  direction: StepDirection,
+  by: number | bigint,
+  bound: number | bigint | null,
 ): Promise<StoredRow> {
-  const key = col.key;
   const old = existingRow(found, api, id);
   if (!canAccessRow(principal, table, old.permissions, 'update')) throw new ApiError('user_unauthorized');
   const c = q(col.sqlName);
-  const op = direction === 'increment' ? '+' : '-';
-  const check = bound === null ? '' : ` AND (COALESCE(${c}, 0) ${op} ?1) ${direction === 'increment' ? '<=' : '>='} ?4`;
+  const step = col.type === 'float' ? floatStep(c, direction, Number(by), bound) : integerStep(col, c, direction, BigInt(by), bound);
   const stmt = db
-    .prepare(`UPDATE ${q(table.sqlName)} SET ${c} = COALESCE(${c}, 0) ${op} ?1, _updatedAt = ?2 WHERE _seq = ?3${check} RETURNING ${rowSelectSql(table)}`)
-    .bind(...[by, nowDate(), old.seq, ...(bound === null ? [] : [bound])]);
+    .prepare(`UPDATE ${q(table.sqlName)} SET ${c} = ${step.set}, _updatedAt = ? WHERE _seq = ? AND ${step.where} RETURNING ${rowSelectSql(table)}`)
+    .bind(...step.setParams, nowDate(), old.seq, ...step.whereParams);
   const raw = await stmt.first<Record<string, unknown>>();
   if (raw) return decodeRow(table, raw);
   if (!(await findRow(db, table, id))) throw new ApiError(api.errors.notFound, undefined, id);
   const which = direction === 'increment' ? 'maximum' : 'minimum';
-  throw new ApiError(api.errors.limitExceeded, `${api.sdkNamespace} "${key}" has reached the ${which} value of ${bound}`);
+  throw new ApiError(api.errors.limitExceeded, `${api.sdkNamespace} "${col.key}" has reached the ${which} value of ${step.limit}`);
 }

@@ -1,4 +1,5 @@
 import type { LedgeEvent } from './event';
+import { queueBatches } from './queue-batches';
 
 /**
  * The one after-commit publisher. A route calls `publishAfterCommit(c, events)` once its D1 batch
@@ -21,17 +22,12 @@ export interface PublishContext {
 }
 
 /**
- * Queues events for the consumer. Queue messages are capped at 128 KB; a payload over ~100 KB is
- * sent without its body (consumers refetch by id) rather than failing the write.
+ * Queues events for the consumer, in batches within the Queue's byte limits; a payload too large
+ * for one message is sent without its body (consumers refetch by id) rather than failing the
+ * write (queue-batches.ts).
  */
 export async function publishEvents(env: Env, events: LedgeEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const messages = events.map((e) => {
-    const size = JSON.stringify(e).length;
-    const body = size > 100_000 ? { ...e, payload: { $id: e.payload.$id ?? null, truncated: true } } : e;
-    return { body, contentType: 'json' as const };
-  });
-  for (let i = 0; i < messages.length; i += 100) await env.EVENTS.sendBatch(messages.slice(i, i + 100));
+  for (const batch of queueBatches(events)) await env.EVENTS.sendBatch(batch.map(({ body, contentType }) => ({ body, contentType })));
 }
 
 export const queueSink: AfterCommitSink = { name: 'queue', deliver: publishEvents };

@@ -23,6 +23,8 @@ export interface Config {
   realtimeShards: number;
   /** Seconds each realtime shard keeps published events for replay (Ledge extension). */
   realtimeReplaySeconds: number;
+  /** The per-IP ceiling on all traffic (IP_RATE_LIMITER); off whenever rateLimits is. */
+  ipRateLimit: boolean;
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -56,5 +58,6 @@ export function readConfig(env: Env): Config {
     previewMaxBytes: int(env.PREVIEW_MAX_BYTES, 20 * 1024 ** 2),
     realtimeShards: Math.min(Math.max(int(env.REALTIME_SHARDS, 16), 1), 1024),
     realtimeReplaySeconds: Math.min(int(env.REALTIME_REPLAY_SECONDS, 60), 3600),
+    ipRateLimit: flag(env.RATE_LIMITS, true) && flag(env.IP_RATE_LIMIT, true),
   };
 }

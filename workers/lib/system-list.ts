@@ -1,7 +1,7 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { ApiError } from './errors';
 import {
-  assertCursorRow, compileQueries, countSql, cursorRowSql, escapeLike, finishPage, listSql, parseQueries, quoteIdent,
+  assertCursorRow, compileQueries, countSql, cursorRowSql, finishPage, listSql, parseQueries, quoteIdent, textMatchSql,
   type CursorWording, type FieldKind, type QueryField, type QueryTarget, type SqlFragment,
 } from './query';
 
@@ -56,10 +56,9 @@ export function systemTarget(table: string, seqColumn: string, fields: Record<st
 export function searchFragment(expression: string, text: string): SqlFragment | null {
   const words = text.split(/\s+/).filter(Boolean).slice(0, 20);
   if (!words.length) return null;
-  return {
-    sql: words.map(() => `${expression} LIKE ? ESCAPE '\\'`).join(' OR '),
-    params: words.map((w) => `%${escapeLike(w)}%`),
-  };
+  const params: string[] = [];
+  const sql = words.map((w) => textMatchSql(expression, w, 'contains', false, (v) => (params.push(v), '?'))).join(' OR ');
+  return { sql, params };
 }
 
 function and(parts: SqlFragment[]): SqlFragment | undefined {

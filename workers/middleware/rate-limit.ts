@@ -37,6 +37,7 @@ export function rateLimit(rule: RateLimitRule): MiddlewareHandler<AppEnv> {
     }
     await next();
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
-    if (rule.resetOn?.includes(c.res.status)) c.executionCtx.waitUntil(stub.reset());
+    // Awaited, not left to waitUntil: the next attempt must already see the cleared count.
+    if (rule.resetOn?.includes(c.res.status)) await stub.reset();
   };
 }

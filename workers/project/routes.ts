@@ -61,10 +61,10 @@ export const projectRoutes = new Hono<AppEnv>()
     async (c) => {
       const input = c.req.valid('json');
       assertGrantable(c.get('principal').scopes, input.scopes);
-      return c.json(await updateKey(c.env.DB, c.req.param('keyId'), { ...input, scopes: [...new Set(input.scopes)] }));
+      return c.json(await updateKey(c.env.DB, c.req.param('keyId'), { ...input, scopes: [...new Set(input.scopes)] }, c.get('principal').scopes));
     },
   )
   .delete('/keys/:keyId', requireScope('keys.write'), async (c) => {
-    await deleteKey(c.env.DB, c.req.param('keyId'));
+    await deleteKey(c.env.DB, c.req.param('keyId'), c.get('principal').scopes);
     return c.body(null, 204);
   });

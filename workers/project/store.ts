@@ -77,23 +77,41 @@ export async function getKey(db: D1Database, id: string): Promise<KeyRow> {
   return row;
 }
 
+/**
+ * The caller may change or delete a key only if it holds every scope that key holds: otherwise a
+ * key with `keys.write` could strip or remove a stronger key. Checked in the write's own WHERE, so
+ * a concurrent change of the target's scopes cannot slip between check and write.
+ */
+function heldBy(callerScopes: ReadonlySet<string>) {
+  return sql`NOT EXISTS (SELECT 1 FROM json_each(${keys.scopes}) WHERE value NOT IN (SELECT value FROM json_each(${JSON.stringify([...callerScopes])})))`;
+}
+
+/** After a guarded write matched nothing: the key is missing, or it holds scopes the caller lacks. */
+async function refusal(db: D1Database, id: string, callerScopes: ReadonlySet<string>): Promise<ApiError> {
+  const row = (await drizzle(db).select({ scopes: keys.scopes }).from(keys).where(eq(keys.id, id)).limit(1))[0];
+  if (!row) return new ApiError('key_not_found');
+  const missing = row.scopes.filter((s) => !callerScopes.has(s));
+  return new ApiError('general_unauthorized_scope', `The API key cannot change a key holding scopes it does not hold: ${missing.join(', ')}`);
+}
+
 export async function updateKey(
   db: D1Database,
   id: string,
   input: { name: string; scopes: string[]; expire: string | null },
+  callerScopes: ReadonlySet<string>,
 ) {
   const rows = await drizzle(db)
     .update(keys)
     .set({ name: input.name, scopes: input.scopes, expire: input.expire, updatedAt: nowDate() })
-    .where(eq(keys.id, id))
+    .where(and(eq(keys.id, id), heldBy(callerScopes)))
     .returning();
-  if (!rows[0]) throw new ApiError('key_not_found');
+  if (!rows[0]) throw await refusal(db, id, callerScopes);
   return keyModel(rows[0]);
 }
 
-export async function deleteKey(db: D1Database, id: string) {
-  const rows = await drizzle(db).delete(keys).where(eq(keys.id, id)).returning({ id: keys.id });
-  if (!rows[0]) throw new ApiError('key_not_found');
+export async function deleteKey(db: D1Database, id: string, callerScopes: ReadonlySet<string>) {
+  const rows = await drizzle(db).delete(keys).where(and(eq(keys.id, id), heldBy(callerScopes))).returning({ id: keys.id });
+  if (!rows[0]) throw await refusal(db, id, callerScopes);
 }
 
 export type VerifiedKey = { keyId: string; scopes: ReadonlySet<string>; touch?: () => Promise<unknown> };

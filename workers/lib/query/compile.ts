@@ -9,6 +9,7 @@
  * statement stays within the limit for any input the parser accepts.
  */
 import { ApiError } from '../errors';
+import { containsAnySql, textMatchSql } from './like';
 import type { CompiledQuery, Filter, LeafFilter, Order, ParsedQueries, QueryField, QueryTarget, ResolvedOrder, SqlFragment, SqlValue } from './types';
 
 export interface CompileOptions {
@@ -22,10 +23,7 @@ export interface CompileOptions {
 
 export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** LIKE pattern text for a literal: `\` escapes itself, `%` and `_` (paired with ESCAPE '\'). */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
+export { escapeLike } from './like';
 
 /**
  * The FTS5 MATCH expression for an Appwrite search string, or null when it has no words.
@@ -135,10 +133,10 @@ class FilterCompiler {
         return `${c} IS NOT NULL`;
       case 'startsWith':
       case 'notStartsWith':
-        return `${c} ${f.op === 'notStartsWith' ? 'NOT ' : ''}LIKE ${e.value(`${escapeLike(String(a))}%`)} ESCAPE '\\'`;
+        return textMatchSql(c, String(a), 'prefix', f.op === 'notStartsWith', (v) => e.value(v));
       case 'endsWith':
       case 'notEndsWith':
-        return `${c} ${f.op === 'notEndsWith' ? 'NOT ' : ''}LIKE ${e.value(`%${escapeLike(String(a))}`)} ESCAPE '\\'`;
+        return textMatchSql(c, String(a), 'suffix', f.op === 'notEndsWith', (v) => e.value(v));
       case 'contains':
       case 'notContains':
         return f.field.array ? this.arrayContains(f, c) : this.textContains(f, c);
@@ -155,10 +153,10 @@ class FilterCompiler {
 
   /** Any value is a substring (ASCII case-insensitive, as SQLite's LIKE). */
   private textContains(f: LeafFilter, c: string): string {
-    const patterns = f.values.map((v) => `%${escapeLike(String(v))}%`);
+    const values = f.values.map((v) => String(v));
     const not = f.op === 'notContains';
-    if (patterns.length === 1) return `${c} ${not ? 'NOT ' : ''}LIKE ${this.e.value(patterns[0])} ESCAPE '\\'`;
-    const any = `EXISTS (SELECT 1 FROM ${this.e.list(patterns)} AS _p WHERE ${c} LIKE _p.value ESCAPE '\\')`;
+    if (values.length === 1) return textMatchSql(c, values[0], 'contains', not, (v) => this.e.value(v));
+    const any = containsAnySql(c, values, (vs) => this.e.list(vs));
     return not ? `(${c} IS NOT NULL AND NOT ${any})` : any;
   }
 

@@ -15,6 +15,7 @@ import type { CompiledQuery, QueryTarget, SqlFragment } from './types';
 export type * from './types';
 export { QUERY_LIMITS, parseQueries } from './parse';
 export { compile, escapeLike, ftsMatchExpression, quoteIdent, type CompileOptions } from './compile';
+export { containsAnySql, LIKE_PATTERN_MAX_BYTES, likeFits, textMatchSql } from './like';
 export { assertCursorRow, checkCursor, cursorRowSql, type CursorWording } from './cursor';
 export { matchesPayload, parseRuntimeQueries, RUNTIME_METHODS, type RuntimeCondition, type RuntimeFilter } from './runtime';
 
