@@ -4,7 +4,8 @@
  * limits, and an event too big (or too deep) to serialise is sent without its payload, never lost.
  */
 import { describe, expect, it } from 'vitest';
-import { makeEvent, publishEvents, type LedgeEvent } from '../../workers/events/publish';
+import { makeEvent, type LedgeEvent } from '../../workers/events/event';
+import { publishEvents } from '../../workers/events/publish';
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).byteLength;
 

@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stringifyJsonBig } from '../../workers/databases/big-json';
+import { stringifyJsonBig } from '../../workers/lib/json-big';
 import { loadTable } from '../../workers/databases/schema-store';
 import { call, errorOf, okJson, rootKey } from '../helpers';
 
