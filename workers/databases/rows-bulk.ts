@@ -154,6 +154,8 @@ export async function bulkUpdateRows(
   queries: string[],
 ): Promise<StoredRow[]> {
   assertKey(principal);
+  // An update that names nothing to change is refused, as a single-row update is.
+  if (Object.keys(data).length === 0) throw new ApiError(api.errors.missingPayload);
   const checked = check(table, api, data, 'update');
   const perms = rowPermissionsOf(data);
   const rows = await matchingRows(db, table, api, queries);

@@ -57,6 +57,23 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
+/**
+ * A JSON body must be well formed and shallow enough, whether or not its route reads it: a route
+ * that takes no parameters refuses a malformed body like every other (Appwrite decodes every body
+ * up front). Hono caches the text, so the route's own read costs nothing more.
+ */
+function assertJsonBody(text: string) {
+  if (text.trim() === '') return;
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+    throw new ApiError('general_argument_invalid', `Invalid request body: JSON nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new ApiError('general_argument_invalid', 'Invalid request body: Malformed JSON in request body');
+  }
+}
+
 const limiters = new Map<number, MiddlewareHandler>();
 
 function limiter(maxSize: number): MiddlewareHandler {
@@ -89,9 +106,7 @@ export function requestBounds(): MiddlewareHandler<AppEnv> {
     const max = bodyLimitFor(method, c.req.path);
     if (max === null) return next();
     return limiter(max)(c, async () => {
-      if (isJson(type) && jsonDepthExceeds(await c.req.text(), MAX_JSON_DEPTH)) {
-        throw new ApiError('general_argument_invalid', `Invalid request body: JSON nested deeper than ${MAX_JSON_DEPTH} levels.`);
-      }
+      if (isJson(type)) assertJsonBody(await c.req.text());
       await next();
     });
   };

@@ -1,0 +1,159 @@
+/**
+ * The bad-input sweep: every write route the app serves (POST, PUT, PATCH, DELETE, from Hono's
+ * route table) gets hostile input — malformed JSON, a wrong content type, wrong types, int64 and
+ * double extremes, NaN and Infinity, oversized strings, unknown and missing fields, and hostile
+ * ids in every path parameter. Each must be a 4xx Appwrite error, no 5xx anywhere, and a checksum
+ * of every D1 table (and the R2 listing) must be the same afterwards: nothing was written.
+ *
+ * Each route is called as the first principal that gets past authentication (guest, then a
+ * signed-in user, then the root key), so the input checks are what is exercised. New routes are
+ * swept automatically; a route whose parameters need a fixture adds it to PARAMS.
+ */
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { call, rootKey, signedInUser } from '../helpers';
+import { servedRoutes } from './matrix-harness';
+
+const BIG = 'x'.repeat(70_000);
+const OVER_INT64 = '9223372036854775808';
+/** The body fields Ledge's routes read; each hostile body sets all of them. */
+const FIELDS = ['name', 'email', 'password', 'oldPassword', 'userId', 'teamId', 'keyId', 'databaseId', 'tableId', 'collectionId', 'rowId', 'documentId', 'sessionId', 'data', 'permissions', 'queries', 'roles', 'url', 'prefs', 'value', 'max', 'min', 'key', 'size', 'required', 'default', 'elements', 'scopes', 'rows', 'documents', 'status', 'labels', 'secret', 'phone', 'type', 'columns', 'factor', 'otp', 'length', 'expire', 'duration', 'enabled', 'rowSecurity', 'documentSecurity', 'mfa', 'emailVerification', 'phoneVerification', 'challengeId', 'code', 'encrypt', 'array', 'newKey', 'orders', 'lengths', 'hash', 'salt', 'success', 'failure', 'scopes', 'passwordVersion'];
+const ID_FIELDS = ['userId', 'teamId', 'keyId', 'databaseId', 'tableId', 'collectionId', 'rowId', 'documentId', 'sessionId', 'membershipId', 'challengeId', 'identityId'];
+/** Values no field of any route accepts: out-of-range numbers, a string over every size, too-deep arrays. */
+const hostileValues: string[] = [OVER_INT64, `-${OVER_INT64}1`, '1e309', '-1e309', JSON.stringify(BIG), '[[[[[[[[1]]]]]]]]'];
+function bodies(): { label: string; body: string; type?: string }[] {
+  const out: { label: string; body: string; type?: string }[] = [
+    { label: 'malformed JSON', body: '{"name": ' },
+    { label: 'NaN literal', body: '{"value": NaN}' },
+    { label: 'Infinity literal', body: '{"value": Infinity}' },
+    { label: 'JSON array', body: '[1,2,3]' },
+    { label: 'JSON string', body: '"text"' },
+    { label: 'JSON null', body: 'null' },
+    { label: 'wrong content type', body: '{"name":"x"}', type: 'text/plain' },
+    { label: 'xml', body: '<a/>', type: 'application/xml' },
+    { label: 'empty object (missing fields)', body: '{}' },
+    { label: 'unknown fields only', body: '{"unknownField":1,"__proto__":{"admin":true},"constructor":{"prototype":{}}}' },
+  ];
+  for (const v of hostileValues) out.push({ label: `every field = ${v.slice(0, 30)}`, body: `{${FIELDS.map((f) => `"${f}":${v}`).join(',')}}` });
+  for (const id of ['../../etc/passwd', '%2e%2e%2f', 'a\u0000b', 'a'.repeat(37), 'аdmin']) {
+    out.push({ label: `id fields = ${id.slice(0, 20)}`, body: `{${ID_FIELDS.map((f) => `"${f}":"${id}"`).join(',')}}` });
+  }
+  return out;
+}
+
+/**
+ * Routes that take no body parameters: any well-formed body is ignored, as in Appwrite, so they
+ * are swept with what must still be refused (malformed JSON, wrong content types) and hostile ids.
+ */
+const PARAMETERLESS = new Set([
+  'POST /v1/account/sessions/anonymous', 'PATCH /v1/account/status', 'POST /v1/account/jwts', 'POST /v1/account/jwt',
+  'POST /v1/account/mfa/recovery-codes', 'POST /v1/users/:userId/sessions', 'DELETE /v1/account/sessions',
+  'PUT /v1/users/:userId/mfa/recovery-codes', 'PATCH /v1/users/:userId/mfa/recovery-codes',
+]);
+/** Routes whose every parameter is optional (`{}` is a valid call): swept with invalid values only. */
+const ALL_OPTIONAL = new Set([
+  'POST /v1/users/:userId/tokens', 'POST /v1/users/:userId/jwts',
+  'PATCH /v1/tablesdb/:databaseId/tables/:tableId/rows/:rowId/:column/:direction{increment|decrement}',
+  'PATCH /v1/databases/:databaseId/collections/:tableId/documents/:rowId/:column/:direction{increment|decrement}',
+  'PUT /v1/tablesdb/:databaseId{(?!transactions$|specifications$)[^/]+}', 'PUT /v1/databases/:databaseId{(?!transactions$|specifications$)[^/]+}',
+  'PUT /v1/tablesdb/:databaseId/tables/:tableId', 'PUT /v1/databases/:databaseId/collections/:tableId',
+]);
+const VALID_WHEN_OPTIONAL = ['empty object (missing fields)', 'unknown fields only'];
+/** The probe that finds a caller past authentication: invalid for every route, so nothing is written. */
+const PROBE = '{"unknownField":1,"value":"x","name":[[1]],"length":"x","duration":"x","expire":"x","sessionId":"../x","data":7,"rows":7,"documents":7,"queries":7,"prefs":7,"roles":7,"labels":7,"password":7,"email":7,"url":7,"status":"x","permissions":7,"type":7,"key":7}';
+const UNREADABLE = (b: { label: string }) => ['malformed JSON', 'NaN literal', 'Infinity literal', 'wrong content type', 'xml'].includes(b.label);
+
+const HOSTILE_IDS = ['..%2F..%2Fetc', '%2e%2e', '.%2e', 'a%00b', 'a'.repeat(37), 'аdmin', '%20', 'unique()', '$id', '-x', 'x%22y'];
+
+/** Every D1 table's rows, hashed; columns that record access (not writes) are left out. */
+async function checksum(): Promise<Record<string, string>> {
+  const { results } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").all<{ name: string }>();
+  const out: Record<string, string> = {};
+  for (const { name } of results) {
+    const rows = (await env.DB.prepare(`SELECT * FROM "${name}"`).all<Record<string, unknown>>()).results;
+    const stable = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !/accessed/i.test(k))));
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(stable)));
+    out[name] = btoa(String.fromCharCode(...new Uint8Array(digest)));
+  }
+  const listing = await env.FILES.list();
+  out['r2:FILES'] = listing.objects.map((o) => `${o.key}:${o.etag}`).join(',');
+  return out;
+}
+
+describe('bad-input sweep over every write route', () => {
+  it('answers every hostile request with a 4xx Appwrite error and writes nothing', async () => {
+    const db = `sw${crypto.randomUUID().slice(0, 8)}`;
+    const asRoot = (path: string, json: unknown) => call(path, { method: 'POST', key: rootKey(), json });
+    await asRoot('/v1/tablesdb', { databaseId: db, name: 'Sweep' });
+    await asRoot(`/v1/tablesdb/${db}/tables`, { tableId: 't', name: 'T', permissions: ['read("any")', 'create("any")', 'update("any")', 'delete("any")'] });
+    await asRoot(`/v1/tablesdb/${db}/tables/t/columns/integer`, { key: 'n', required: true });
+    await asRoot(`/v1/tablesdb/${db}/tables/t/columns/string`, { key: 's', size: 16, required: false });
+    await asRoot(`/v1/tablesdb/${db}/tables/t/rows`, { rowId: 'r1', data: { n: 1 } });
+    const user = await signedInUser();
+    const team = (await (await user.req('/v1/teams', { method: 'POST', json: { teamId: 'unique()', name: 'T' } })).json()) as { $id: string };
+    const key = (await (await asRoot('/v1/project/keys', { keyId: 'unique()', name: 'k', scopes: ['users.read'] })).json()) as { $id: string };
+    /** Real values for path parameters, so requests reach the input checks. */
+    const PARAMS: Record<string, string> = {
+      databaseId: db, tableId: 't', rowId: 'r1', column: 'n', direction: 'increment', key: 'n', type: 'integer',
+      userId: user.user.id, teamId: team.$id, membershipId: 'none', keyId: key.$id, sessionId: user.sessionId,
+      identityId: 'none', provider: 'github', projectId: env.PROJECT_ID,
+    };
+    const fill = (route: string, hostile?: [string, string]) =>
+      route.replace(/:(\w+)(\{[^}]*\})?/g, (_m, name: string) => (hostile && hostile[0] === name ? hostile[1] : PARAMS[name] ?? 'x'));
+
+    const writes = servedRoutes().filter((r) => !r.startsWith('GET ') && !r.includes('/oauth2/callback/'));
+    expect(writes.length).toBeGreaterThan(80);
+    const before = await checksum();
+    const failures: string[] = [];
+    let sent = 0;
+    const callers: { label: string; headers: Record<string, string> }[] = [{ label: 'guest', headers: {} }, { label: 'user', headers: { 'X-Appwrite-Session': user.cookieValue } }, { label: 'root key', headers: { 'X-Appwrite-Key': rootKey() } }];
+
+    for (const route of writes) {
+      const [method, pattern] = route.split(' ');
+      const parameterless = PARAMETERLESS.has(route);
+      // The first caller past authentication (a body of hostile fields, so nothing is created).
+      let caller = parameterless ? callers[0] : callers[2];
+      for (const c of parameterless ? [] : callers) {
+        // A DELETE is probed on a record that does not exist: a 404 shows the caller got past authentication.
+        const target = method === 'DELETE' ? fill(pattern).replace(/[^/]+$/, 'no-such-id') : fill(pattern);
+        const probe = await call(target, { method, headers: { ...c.headers, 'Content-Type': 'application/json' }, body: PROBE });
+        const text = await probe.text();
+        if (probe.status !== 401) {
+          caller = c;
+          if (probe.status < 400 || probe.status >= 500 || false) failures.push(`${route} as ${c.label} [unknown field, required fields missing] → ${probe.status} ${text.slice(0, 160)}`);
+          break;
+        }
+      }
+      const send = async (path: string, label: string, body?: string, type = 'application/json') => {
+        sent++;
+        const res = await call(path, { method, headers: { ...caller.headers, ...(body !== undefined ? { 'Content-Type': type } : {}) }, body });
+        const text = await res.text();
+        let typeOk = false;
+        try {
+          const json = JSON.parse(text) as { code?: number; type?: string; message?: string; version?: string };
+          typeOk = typeof json.type === 'string' && json.code === res.status && typeof json.message === 'string' && typeof json.version === 'string';
+        } catch {
+          typeOk = false;
+        }
+        if (res.status < 400 || res.status >= 500 || !typeOk) failures.push(`${route} as ${caller.label} [${label}] → ${res.status} ${text.slice(0, 160)}`);
+      };
+      const takesBody = method !== 'DELETE';
+      const optional = ALL_OPTIONAL.has(route);
+      // On an all-optional route, fields it does not read are ignored, as in Appwrite: only invalid values count.
+      const ignoredThere = (b: { label: string }) => VALID_WHEN_OPTIONAL.includes(b.label) || b.label.startsWith('id fields');
+      const sweepBodies = bodies().filter((b) => (parameterless ? UNREADABLE(b) : !(optional && ignoredThere(b))));
+      if (takesBody) for (const b of sweepBodies) await send(fill(pattern), b.label, b.body, b.type);
+      else await send(fill(pattern), 'malformed JSON', '{"queries": ');
+      for (const [name] of pattern.matchAll(/:(\w+)/g)) {
+        const param = name.slice(1);
+        if (['direction', 'type', 'provider', 'projectId'].includes(param)) continue;
+        for (const id of HOSTILE_IDS) await send(fill(pattern, [param, id]), `${param}=${id}`, takesBody && !parameterless ? PROBE : undefined);
+      }
+    }
+    console.info(`bad-input sweep: ${sent} requests over ${writes.length} write routes, ${failures.length} not refused with a 4xx`);
+    const after = await checksum();
+    const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
+    expect(failures, `${failures.length} of ${sent} requests`).toEqual([]);
+    expect(changed, 'tables changed by refused requests').toEqual([]);
+  }, 600_000);
+});
