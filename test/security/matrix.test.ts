@@ -228,6 +228,56 @@ const MATRIX: Record<string, Entry> = {
   // A membership that exists nowhere: 404 for every user, whatever their standing in T.
   'DELETE /v1/teams/:teamId/memberships/:membershipId': { ...teamRoute((x) => `/v1/teams/${x.T}/memberships/${none}`, 'teams.write', 404, { keyWith: 404 }) },
 
+  // Storage: buckets and file tokens are for keys; files are for callers the bucket lets in. The
+  // bucket `none` does not exist, so an entitled caller's 404 shows it got past authorisation.
+  // Per-bucket and per-file permissions are matrixed in workers/storage (bucket/file permission matrix).
+  'GET /v1/storage/buckets': { path: () => '/v1/storage/buckets', scope: 'buckets.read', outcomes: keyOnly(200), notContains: secrets },
+  'POST /v1/storage/buckets': { path: () => '/v1/storage/buckets', scope: 'buckets.write', outcomes: keyOnly(bad) },
+  'GET /v1/storage/buckets/:bucketId': { path: () => `/v1/storage/buckets/${none}`, scope: 'buckets.read', outcomes: keyOnly(404) },
+  'PUT /v1/storage/buckets/:bucketId': { path: () => `/v1/storage/buckets/${none}`, scope: 'buckets.write', outcomes: keyOnly(bad) },
+  'DELETE /v1/storage/buckets/:bucketId': { path: () => `/v1/storage/buckets/${none}`, scope: 'buckets.write', outcomes: keyOnly(404) },
+  ...Object.fromEntries(
+    ([
+      ['GET', '/files', 'files.read'], ['POST', '/files', 'files.write'], ['GET', '/files/:fileId', 'files.read'], ['PUT', '/files/:fileId', 'files.write'],
+      ['DELETE', '/files/:fileId', 'files.write'], ['GET', '/files/:fileId/download', 'files.read'], ['GET', '/files/:fileId/view', 'files.read'],
+      ['GET', '/files/:fileId/preview', 'files.read'],
+    ] as const).map(([method, tail, scope]) => [`${method} /v1/storage/buckets/:bucketId${tail}`, {
+      path: () => `/v1/storage/buckets/${none}${tail.replace(':fileId', none)}`, scope,
+      outcomes: everyone([404, 'storage_bucket_not_found'], { keyWithout: [401, 'general_unauthorized_scope'], ...(method === 'POST' || method === 'PUT' ? { keyWith: 404 } : {}) }),
+    } as Entry]),
+  ),
+  'GET /v1/tokens/buckets/:bucketId/files/:fileId': { path: () => `/v1/tokens/buckets/${none}/files/${none}`, scope: 'tokens.read', outcomes: keyOnly(404) },
+  'POST /v1/tokens/buckets/:bucketId/files/:fileId': { path: () => `/v1/tokens/buckets/${none}/files/${none}`, scope: 'tokens.write', outcomes: keyOnly(404) },
+  'GET /v1/tokens/:tokenId': { path: () => `/v1/tokens/${none}`, scope: 'tokens.read', outcomes: keyOnly(404) },
+  'PATCH /v1/tokens/:tokenId': { path: () => `/v1/tokens/${none}`, scope: 'tokens.write', outcomes: keyOnly(404) },
+  'DELETE /v1/tokens/:tokenId': { path: () => `/v1/tokens/${none}`, scope: 'tokens.write', outcomes: keyOnly(404) },
+
+  // Functions: administration is for keys; executions for anyone the function's `execute` lets in
+  // (the function `none` does not exist).
+  'GET /v1/functions': { path: () => '/v1/functions', scope: 'functions.read', outcomes: keyOnly(200), notContains: secrets },
+  'GET /v1/functions/runtimes': { path: () => '/v1/functions/runtimes', scope: 'functions.read', outcomes: keyOnly(200) },
+  'GET /v1/functions/specifications': { path: () => '/v1/functions/specifications', scope: 'functions.read', outcomes: keyOnly(200) },
+  'POST /v1/functions': { path: () => '/v1/functions', scope: 'functions.write', outcomes: keyOnly(bad) },
+  ...Object.fromEntries(
+    ([
+      ['GET', '', 'functions.read', 404], ['PUT', '', 'functions.write', bad], ['DELETE', '', 'functions.write', 404],
+      ['GET', '/deployments', 'functions.read', 404], ['POST', '/deployments', 'functions.write', 404], ['GET', '/deployments/:deploymentId', 'functions.read', 404],
+      ['GET', '/deployments/:deploymentId/download', 'functions.read', 404], ['DELETE', '/deployments/:deploymentId', 'functions.write', 404],
+      ['PATCH', '/deployments/:deploymentId/status', 'functions.write', 404], ['PATCH', '/deployment', 'functions.write', bad],
+      ['DELETE', '/executions/:executionId', 'functions.write', 404],
+      ['GET', '/variables', 'functions.read', 404], ['POST', '/variables', 'functions.write', bad], ['GET', '/variables/:variableId', 'functions.read', 404],
+      ['PUT', '/variables/:variableId', 'functions.write', bad], ['DELETE', '/variables/:variableId', 'functions.write', 404],
+    ] as const).map(([method, tail, scope, ok]) => [`${method} /v1/functions/:functionId${tail}`, {
+      path: () => `/v1/functions/${none}${tail.replace(/:\w+/g, none)}`, scope, outcomes: keyOnly(ok as number | [number, string]),
+    } as Entry]),
+  ),
+  ...Object.fromEntries(
+    ([['POST', '/executions', 'executions.write'], ['GET', '/executions', 'executions.read'], ['GET', '/executions/:executionId', 'executions.read']] as const).map(([method, tail, scope]) => [
+      `${method} /v1/functions/:functionId${tail}`,
+      { path: () => `/v1/functions/${none}${tail.replace(':executionId', none)}`, scope, outcomes: everyone([404, 'function_not_found'], { keyWithout: [401, 'general_unauthorized_scope'], ...(method === 'GET' ? { guest: [401, 'general_unauthorized_scope'] } : {}) }) } as Entry,
+    ]),
+  ),
+
   ...schemaRoutes('tablesdb'),
   ...schemaRoutes('databases'),
   ...rowRoutes('tablesdb'),
