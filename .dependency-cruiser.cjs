@@ -3,7 +3,7 @@
  * root wiring (workers/index.ts, app.ts) → domains (route faces) → shared layers (identity, events,
  * mail, http, middleware, sandbox, db) → lib. See README "Design notes".
  */
-const DOMAINS = ['account', 'users', 'teams', 'databases', 'project', 'health', 'storage', 'functions', 'realtime', 'webhooks', 'admin', 'console'];
+const DOMAINS = ['account', 'users', 'teams', 'databases', 'project', 'health', 'storage', 'functions', 'realtime', 'webhooks', 'admin', 'console', 'avatars', 'locale'];
 const SHARED = ['identity', 'events', 'mail', 'http', 'middleware', 'sandbox', 'db'];
 const domain = `^workers/(${DOMAINS.join('|')})/`;
 const shared = `^workers/(${SHARED.join('|')})/`;

@@ -6,12 +6,16 @@ import { generateSecrets } from './scripts/secrets.mjs';
 // @ts-expect-error plain ESM helper shared with the dev and e2e scripts
 import { workerOptionsWithoutSecrets } from './scripts/wrangler-config.mjs';
 import { refuseNetwork } from './test/security/node/network-guard';
+// @ts-expect-error plain ESM helper, also run by wrangler's [build] step
+import { buildAssets } from './scripts/build-assets.mjs';
 
 // Unit and integration tests, inside workerd, with every binding from wrangler.toml.
 // Secrets are generated per run and passed as bindings: .dev.vars is never read. The Worker's options
 // come from wrangler.toml without its secret loading (see scripts/wrangler-config.mjs), not from the
 // plugin's `wrangler.configPath`, which would warn about `[secrets] required` once per test file.
 export default defineConfig(async () => {
+  // The [assets] directory (icon sets, font, locale tables) must exist before the plugin reads wrangler.toml.
+  await buildAssets();
   const migrations = await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url)));
   const { workerOptions, main } = workerOptionsWithoutSecrets();
   const { modulesRules, ...worker } = workerOptions;

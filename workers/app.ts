@@ -12,6 +12,9 @@ import { responseHeaders } from './middleware/response-headers';
 import { keyAuthenticator } from './project/authenticate';
 import { projectRoutes } from './project/routes';
 import { healthRoutes } from './health/routes';
+import { versionRoutes } from './health/version';
+import { avatarsRoutes } from './avatars/routes';
+import { localeRoutes } from './locale/routes';
 import { usersRoutes } from './users/routes';
 import { jwtAuthenticator, sessionAuthenticator } from './identity/authenticate';
 import { deferredRoutes } from './identity/batch';
@@ -58,6 +61,8 @@ export const app = new Hono<AppEnv>()
   // A refused realtime socket still opens and carries its error, so realtime checks the project,
   // origin and caller itself (workers/realtime/routes.ts).
   .route('/v1/realtime', realtimeRoutes)
+  // Public, whatever project (`console` included) or credentials the caller sends.
+  .route('/v1/health/version', versionRoutes)
   .use(project())
   .use(requestBounds())
   // Routes listed here resolve the caller inside their own first D1 batch (identity/batch.ts).
@@ -76,6 +81,8 @@ export const app = new Hono<AppEnv>()
   .route('/v1/.well-known', jwksRoutes)
   .route('/v1/mail', mailRoutes)
   .route('/v1/teams', teamRoutes)
+  .route('/v1/avatars', avatarsRoutes)
+  .route('/v1/locale', localeRoutes)
   // Schema admin; the row routes share these prefixes on disjoint paths (rows, documents, transactions).
   .route('/v1/tablesdb', tablesDbSchemaRoutes)
   .route('/v1/databases', legacyDatabasesSchemaRoutes)

@@ -23,30 +23,33 @@ const probes = {
   queue: (env: Env) => env.EVENTS.send({ event: 'health.check', payload: {} }),
 };
 
+const scope = requireScope('health.read');
+
 /**
  * `/v1/health` and the checks that map onto Ledge's bindings. Each touches the real binding.
- * The v27 SDKs no longer ship a Health service; these are plain HTTP, scope `health.read`.
+ * The v27 SDKs no longer ship a Health service; these are plain HTTP, scope `health.read`, checked
+ * per route so that an unknown `/v1/health/*` path is a 404, not a 401. (`/version` is public:
+ * see version.ts.)
  */
 export const healthRoutes = new Hono<AppEnv>()
-  .use(requireScope('health.read'))
-  .get('/', async (c) => c.json(status('http', Date.now())))
-  .get('/db', async (c) => {
+  .get('/', scope, async (c) => c.json(status('http', Date.now())))
+  .get('/db', scope, async (c) => {
     const s = await check('database', () => probes.db(c.env));
     return c.json({ total: 1, statuses: [s] }, s.status === 'pass' ? 200 : 503);
   })
-  .get('/storage', async (c) => {
+  .get('/storage', scope, async (c) => {
     const s = await check('storage', () => probes.storage(c.env));
     return c.json(s, s.status === 'pass' ? 200 : 503);
   })
-  .get('/storage/local', async (c) => {
+  .get('/storage/local', scope, async (c) => {
     const s = await check('storage', () => probes.storage(c.env));
     return c.json(s, s.status === 'pass' ? 200 : 503);
   })
-  .get('/queue', async (c) => {
+  .get('/queue', scope, async (c) => {
     const s = await check('queue', () => probes.queue(c.env));
     return c.json(s, s.status === 'pass' ? 200 : 503);
   })
-  .get('/time', (c) => {
+  .get('/time', scope, (c) => {
     const now = Math.floor(Date.now() / 1000);
     return c.json({ remoteTime: now, localTime: now, diff: 0 });
   });

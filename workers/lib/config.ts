@@ -25,6 +25,8 @@ export interface Config {
   realtimeReplaySeconds: number;
   /** The per-IP ceiling on all traffic (IP_RATE_LIMITER); off whenever rateLimits is. */
   ipRateLimit: boolean;
+  /** Requests to URLs callers name (avatars, webhooks): see lib/net. */
+  outbound: { allowPrivate: boolean; dohUrl: string };
 }
 
 function flag(value: string | undefined, fallback: boolean): boolean {
@@ -59,5 +61,9 @@ export function readConfig(env: Env): Config {
     realtimeShards: Math.min(Math.max(int(env.REALTIME_SHARDS, 16), 1), 1024),
     realtimeReplaySeconds: Math.min(int(env.REALTIME_REPLAY_SECONDS, 60), 3600),
     ipRateLimit: flag(env.RATE_LIMITS, true) && flag(env.IP_RATE_LIMIT, true),
+    outbound: {
+      allowPrivate: flag(env.OUTBOUND_ALLOW_PRIVATE, false),
+      dohUrl: env.OUTBOUND_DOH_URL || 'https://cloudflare-dns.com/dns-query',
+    },
   };
 }
