@@ -42,7 +42,7 @@ const WORKLOADS = [
   },
   { key: 'storage', run: runStorage, names: ['file upload 1 KiB', `file upload ${plan.uploadMiB} MiB`, 'preview cache hit'] },
   { key: 'realtime', run: runRealtime, names: [`realtime fan-out to ${plan.subscribers} subscribers`, `realtime: ${plan.sockets} concurrent sockets`] },
-  { key: 'functions', run: runFunctions, names: ['function execution, warm', 'function execution, cold'] },
+  { key: 'functions', run: runFunctions, names: ['function execution, warm', 'function execution, cold', 'function execution, cold, importing node-appwrite'] },
 ];
 
 const log = (...m) => console.log(...m);

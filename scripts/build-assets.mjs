@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameS
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildFunctionSdk } from './build-function-sdk.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ASSETS_DIR = join(ROOT, 'build/assets');
@@ -15,6 +16,7 @@ const require = createRequire(join(ROOT, 'package.json'));
 
 /** The packages the assets come from; their versions decide whether a rebuild is needed. */
 const SOURCES = [
+  'node-appwrite', 'esbuild',
   '@resvg/resvg-wasm', 'flag-icons', '@iconify-json/logos', '@expo-google-fonts/inter', 'i18n-iso-countries',
   'libphonenumber-js', 'countries-list', 'currency-list', 'is-eu-member',
 ];
@@ -165,6 +167,8 @@ export async function buildAssets({ force = false } = {}) {
   mkdirSync(staging, { recursive: true });
   buildAvatars(staging);
   await buildLocale(staging);
+  // node-appwrite for function isolates (workers/functions/sdk.ts).
+  await buildFunctionSdk(staging);
   copyLicences(staging);
   // The renderer isolate's cache key follows the asset build.
   writeFileSync(join(staging, 'avatars/renderer/version.txt'), print);

@@ -63,7 +63,7 @@ export async function startLedge(options = {}) {
     r2Persist: join(persist, 'r2'),
     durableObjectsPersist: join(persist, 'do'),
     cachePersist: false,
-    // /cdn-cgi/handler/scheduled?time=… runs the Worker's cron handler (tests of scheduled functions).
+    // /cdn-cgi/local/scheduled?time=… runs the Worker's cron handler (tests of scheduled functions).
     unsafeTriggerHandlers: true,
     workers: [
       {

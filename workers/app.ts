@@ -33,6 +33,7 @@ import { executionRoutes } from './functions/executions-routes';
 import { functionsPublicRoutes } from './functions/public-routes';
 import { realtimeRoutes } from './realtime/routes';
 import { presenceRoutes } from './realtime/presence-routes';
+import { webhookRoutes } from './webhooks/routes';
 
 /** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
@@ -91,6 +92,7 @@ export const app = new Hono<AppEnv>()
   .route('/v1/functions', functionsAdminRoutes)
   .route('/v1/functions', deploymentRoutes)
   .route('/v1/functions', executionRoutes)
+  .route('/v1/webhooks', webhookRoutes)
   .route('/v1/storage', storageRoutes)
   .route('/v1/tokens', tokenRoutes)
   .route('/v1/presences', presenceRoutes);

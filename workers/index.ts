@@ -1,6 +1,9 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { app } from './app';
-import { routeOutbound, type OutboundProps } from './functions/outbound';
+import { fetchAllowedHost, routeOutbound, type OutboundProps } from './functions/outbound';
+import { readConfig } from './lib/config';
+import { dohResolver } from './lib/net';
+import { webhookDelivery } from './webhooks/deliver';
 import { consumeDeadLetters, consumeEvents, registerEventHandler } from './events/consumer';
 import { runMaintenance } from './events/maintenance';
 import { abortAbandonedUploads } from './storage/chunks';
@@ -28,14 +31,16 @@ export class FunctionOutbound extends WorkerEntrypoint<Env, OutboundProps> {
   fetch(request: Request): Promise<Response> {
     return routeOutbound(request, this.ctx.props, {
       app: async (r) => app.fetch(r, this.env, this.ctx),
-      external: async () => {
-        throw new Error('Outbound requests to allowed hosts are not available yet.');
+      external: (r) => {
+        const { outbound } = readConfig(this.env);
+        return fetchAllowedHost(r, this.ctx.props, { resolve: dohResolver({ endpoint: outbound.dohUrl }), allowPrivate: outbound.allowPrivate, timeoutMs: this.ctx.props.timeoutMs });
       },
     });
   }
 }
 
 registerEventHandler(functionTriggers);
+registerEventHandler(webhookDelivery());
 
 export default {
   fetch: app.fetch,

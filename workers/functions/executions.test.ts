@@ -18,6 +18,7 @@ export default async ({ req, res, log, error }) => {
   if (req.path === '/binary') return res.binary(new Uint8Array([0, 1, 2, 255]));
   if (req.path === '/sleep') { await new Promise(() => {}); }
   if (req.path === '/forbidden') { const r = await fetch('https://evil.example.com/steal'); return res.text(String(r.status)); }
+  if (req.path === '/private') { const r = await fetch('http://10.0.0.1/internal'); return res.text(String(r.status)); }
   if (req.path === '/api') {
     const r = await fetch(process.env.APPWRITE_FUNCTION_API_ENDPOINT + '/users/' + req.bodyText, { headers: { 'x-appwrite-project': process.env.APPWRITE_FUNCTION_PROJECT_ID, 'x-appwrite-key': req.headers['x-appwrite-key'] } });
     return res.json({ status: r.status, user: await r.json() });
@@ -85,6 +86,12 @@ describe('executions', () => {
     expect(forbidden.status).toBe('failed');
     expect(forbidden.errors).toContain('evil.example.com');
     expect(forbidden.errors).toContain('LEDGE_ALLOWED_HOSTS');
+
+    // A host the function allows still goes through the SSRF guard: a private address is refused.
+    await okJson(await asRoot(`/v1/functions/${functionId}/variables`, { method: 'POST', json: { variableId: 'unique()', key: 'LEDGE_ALLOWED_HOSTS', value: '10.0.0.1, api.example.com' } }), 201);
+    const privateTarget = await okJson<Execution>(await execute(functionId, { path: '/private' }), 201);
+    expect(privateTarget.status).toBe('failed');
+    expect(privateTarget.errors).toContain('is not public');
 
     // The Worker still serves, and the function still runs.
     expect(await okJson<Execution>(await execute(functionId, { body: 'ok' }), 201)).toMatchObject({ status: 'completed', responseBody: 'OK!' });

@@ -125,6 +125,7 @@ export async function buildModules(files: ArchiveFile[], entrypointRaw: string):
 
   const problems: string[] = [];
   let importsSdk = false;
+  const sdkDirs = new Set<string>();
   const seen = new Set<string>();
   const queue = [entrypoint];
   while (queue.length) {
@@ -149,13 +150,27 @@ export async function buildModules(files: ArchiveFile[], entrypointRaw: string):
         else queue.push(target);
       } else if (SDK_MODULES.includes(spec)) {
         importsSdk = true;
+        sdkDirs.add(dirOf(path));
       } else if (!(spec.startsWith('node:') || BUILTINS.has(spec))) {
         problems.push(`${path}: import '${spec}' is not bundled. Ledge installs no packages and ignores node_modules/; bundle it into your code (e.g. with esbuild).`);
       }
     }
   }
   // CommonJS code may require the SDK too; give it to any deployment whose sources name it.
-  if (!importsSdk) importsSdk = [...sources.values()].some((t) => /\brequire\s*\(\s*['"]node-appwrite(\/file)?['"]\s*\)/.test(t));
+  for (const [path, text] of sources) {
+    if (!esm.has(path) && /\brequire\s*\(\s*['"]node-appwrite(\/file)?['"]\s*\)/.test(text)) {
+      importsSdk = true;
+      sdkDirs.add(dirOf(path));
+    }
+  }
+  // The runtime resolves a bare specifier against the importing module's folder, so a module in
+  // src/ asking for 'node-appwrite' gets 'src/node-appwrite': that name re-exports the one copy at the root.
+  for (const dir of sdkDirs) {
+    if (!dir) continue;
+    for (const name of SDK_MODULES) {
+      if (!(`${dir}/${name}` in modules)) modules[`${dir}/${name}`] = { js: `export * from '/${name}';` };
+    }
+  }
   if (problems.length) {
     logs.push(...problems);
     fail(`Build failed: ${problems.length} unresolved import${problems.length > 1 ? 's' : ''}.`);

@@ -1,3 +1,5 @@
+import { guardedFetch, OutboundError, type Resolver } from '../lib/net';
+
 /**
  * Every request a function's code makes (`fetch`) arrives here, through the isolate's
  * `globalOutbound` (the FunctionOutbound entrypoint in workers/index.ts, given these props):
@@ -11,6 +13,8 @@ export interface OutboundProps {
   endpoint: string;
   /** Hosts the function may reach besides Ledge: exact names or `*.example.com`. */
   allowedHosts: string[];
+  /** Milliseconds an outbound request to an allowed host may take (the function's timeout). */
+  timeoutMs: number;
 }
 
 export interface OutboundDeps {
@@ -55,4 +59,29 @@ export async function routeOutbound(request: Request, props: OutboundProps, deps
   throw new OutboundRefused(
     `Outbound request to ${url.host} refused: function ${props.functionId} may only call Ledge (${props.endpoint}) and the hosts in its ${ALLOWED_HOSTS_VARIABLE} variable.`,
   );
+}
+
+/**
+ * A request to an allowed host, through lib/net's SSRF guard: public addresses only (unless the
+ * deployment lets private ones through for development), bounded in time and size.
+ */
+export async function fetchAllowedHost(request: Request, props: OutboundProps, policy: { resolve: Resolver; allowPrivate: boolean; timeoutMs: number }): Promise<Response> {
+  const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : new Uint8Array(await request.arrayBuffer());
+  try {
+    const res = await guardedFetch(request.url, {
+      resolve: policy.resolve,
+      allowPrivate: policy.allowPrivate,
+      allowedHosts: props.allowedHosts,
+      timeoutMs: policy.timeoutMs,
+      maxBytes: 32 * 1024 * 1024,
+      maxRedirects: 5,
+      method: request.method,
+      headers: request.headers,
+      body,
+    });
+    return new Response(res.body, { status: res.status, headers: res.headers });
+  } catch (err) {
+    if (err instanceof OutboundError) throw new OutboundRefused(`Outbound request to ${new URL(request.url).host} refused: ${err.message}`);
+    throw err;
+  }
 }

@@ -89,7 +89,7 @@ export const cpuLimitMs = (timeoutSeconds: number) => Math.min(timeoutSeconds * 
 export async function functionPlan(env: Env, fn: FunctionRow, deployment: RunInput['deployment'], known?: Record<string, string>): Promise<IsolatePlan> {
   const vars = known ?? (await variableValues(env.DB, fn.id));
   const isolateVars = isolateEnv(env, fn, deployment, vars);
-  const props: OutboundProps = { functionId: fn.id, endpoint: apiEndpoint(env), allowedHosts: parseAllowedHosts(vars[ALLOWED_HOSTS_VARIABLE]) };
+  const props: OutboundProps = { functionId: fn.id, endpoint: apiEndpoint(env), allowedHosts: parseAllowedHosts(vars[ALLOWED_HOSTS_VARIABLE]), timeoutMs: fn.timeout * 1000 };
   const limits = { cpuMs: cpuLimitMs(fn.timeout), subRequests: 1000 };
   // Same deployment, env, outbound and limits ⇒ same isolate: a warm one may be reused.
   const fingerprint = (await sha256Hex(JSON.stringify([isolateVars, props, limits]))).slice(0, 24);

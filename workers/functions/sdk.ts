@@ -18,8 +18,7 @@ async function readAsset(assets: Fetcher, path: string): Promise<string> {
 
 export function sdkModules(env: Env): Promise<Record<string, ModuleSpec>> {
   if (!cached) {
-    // ASSETS arrives with the static-assets build; until it is bound the SDK cannot be given.
-    const assets = (env as Env & { ASSETS?: Fetcher }).ASSETS;
+    const assets = env.ASSETS;
     cached = (async () => {
       if (!assets) throw new Error('node-appwrite for functions needs the ASSETS binding (wrangler.toml [assets]).');
       const entries = await Promise.all(Object.entries(SDK_ASSETS).map(async ([name, path]) => [name, { js: await readAsset(assets, path) }] as const));
