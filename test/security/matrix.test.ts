@@ -16,7 +16,7 @@
  */
 import { describe, it } from 'vitest';
 import { rootKey } from '../helpers';
-import { assertCoversRoutes, buildFixtures, everyone, keyOnly, ownAccount, runEntry, type Entry, type Fixtures } from './matrix-harness';
+import { assertCoversRoutes, buildFixtures, everyone, keyOnly, ownAccount, runEntry, type Entry, type Fixtures, type Outcome } from './matrix-harness';
 
 /**
  * Routes not in the matrix yet (keep short; each needs an entry soon). Realtime landed as the
@@ -133,6 +133,25 @@ const MATRIX: Record<string, Entry> = {
   'GET /v1/ping': { path: () => '/v1/ping', scope: 'public', outcomes: everyone(200) },
   'GET /v1/.well-known/jwks.json': { path: () => '/v1/.well-known/jwks.json', scope: 'public', outcomes: everyone(200), notContains: () => ['"d"'] },
   ...Object.fromEntries(['', '/db', '/storage', '/storage/local', '/queue', '/time'].map((p) => [`GET /v1/health${p}`, { path: () => `/v1/health${p}`, scope: 'health.read', outcomes: keyOnly(200) } as Entry])),
+  // Public before any credential is read: even an expired JWT or a held session gets the version.
+  'GET /v1/health/version': { path: () => '/v1/health/version', scope: 'public', outcomes: everyone(200, { expiredJwt: 200, mfaPending: 200 }) },
+
+  // Avatars and Locale: guests and users hold avatars.read / locale.read (Appwrite's roles); keys need the scope.
+  ...Object.fromEntries(([
+    ['initials', '/v1/avatars/initials?name=M&width=20&height=20', 200],
+    ['qr', '/v1/avatars/qr?text=m&size=40', 200],
+    ['flags/:code', '/v1/avatars/flags/fr?width=20&height=20', 200],
+    ['browsers/:code', '/v1/avatars/browsers/ch?width=20&height=20', 200],
+    ['credit-cards/:code', '/v1/avatars/credit-cards/visa?width=20&height=20', 200],
+    // Nobody reaches a loopback target, the root key included.
+    ['image', `/v1/avatars/image?url=${encodeURIComponent('http://127.0.0.1/a.png')}`, [404, 'avatar_remote_url_failed']],
+    ['favicon', `/v1/avatars/favicon?url=${encodeURIComponent('http://169.254.169.254/')}`, [404, 'avatar_remote_url_failed']],
+  ] as const).map(([route, path, ok]) => [`GET /v1/avatars/${route}`, {
+    path: () => path, scope: 'avatars.read', outcomes: everyone(ok as Outcome, { keyWithout: [401, 'general_unauthorized_scope'] }),
+  } as Entry])),
+  ...Object.fromEntries(['', '/codes', '/continents', '/countries', '/countries/eu', '/countries/phones', '/currencies', '/languages'].map((p) => [`GET /v1/locale${p}`, {
+    path: () => `/v1/locale${p}`, scope: 'locale.read', outcomes: everyone(200, { keyWithout: [401, 'general_unauthorized_scope'] }),
+  } as Entry])),
   'GET /v1/mail/outbox': { path: () => '/v1/mail/outbox', scope: 'mail.read', outcomes: keyOnly(200) },
   'GET /v1/project/keys': { path: () => '/v1/project/keys', scope: 'keys.read', outcomes: keyOnly(200), notContains: secrets },
   'POST /v1/project/keys': { path: () => '/v1/project/keys', scope: 'keys.write', outcomes: keyOnly(bad) },
