@@ -307,6 +307,14 @@ const MATRIX: Record<string, Entry> = {
     ]),
   ),
 
+  // Webhooks: project administration, keys only (the webhook `none` does not exist).
+  'GET /v1/webhooks': { path: () => '/v1/webhooks', scope: 'webhooks.read', outcomes: keyOnly(200), notContains: secrets },
+  'POST /v1/webhooks': { path: () => '/v1/webhooks', scope: 'webhooks.write', outcomes: keyOnly(bad) },
+  'GET /v1/webhooks/:webhookId': { path: () => `/v1/webhooks/${none}`, scope: 'webhooks.read', outcomes: keyOnly(404) },
+  'PUT /v1/webhooks/:webhookId': { path: () => `/v1/webhooks/${none}`, scope: 'webhooks.write', outcomes: keyOnly(bad) },
+  'DELETE /v1/webhooks/:webhookId': { path: () => `/v1/webhooks/${none}`, scope: 'webhooks.write', outcomes: keyOnly(404) },
+  'PATCH /v1/webhooks/:webhookId/secret': { path: () => `/v1/webhooks/${none}/secret`, scope: 'webhooks.write', outcomes: keyOnly(404) },
+
   ...schemaRoutes('tablesdb'),
   ...schemaRoutes('databases'),
   ...rowRoutes('tablesdb'),
