@@ -103,9 +103,12 @@ async function seedIntoD1(db, sqlTable, from, to, userId) {
   const model = await db.prepare(`SELECT * FROM "${sqlTable.name}" WHERE _uid = ?`).bind(rowId(READABLE)).first();
   const perms = (await db.prepare(`SELECT * FROM "${sqlTable.perms}" WHERE _seq = ?`).bind(model?._seq ?? -1).all()).results;
   const expected = seedRow(READABLE, userId);
+  // Tables of layout 1 keep each row's single read role in `_read` (workers/databases/schema-sql.ts).
+  const readRole = sqlTable.columns.some((c) => c.name === '_read');
   const same =
     model &&
     model._permissions === JSON.stringify(expected.$permissions) &&
+    (!readRole || model._read === `user:${userId}`) &&
     perms.length === 1 && perms[0].type === 'read' && perms[0].role === `user:${userId}` &&
     model[sqlTable.status] === expected.status && model[sqlTable.score] === expected.score;
   if (!same) throw new Error(`Ledge's row layout is not what the D1 seeder writes: ${JSON.stringify({ model, perms })}`);
@@ -115,8 +118,8 @@ async function seedIntoD1(db, sqlTable, from, to, userId) {
     const data = JSON.stringify(rows.map((r) => ({ ...r, perms: JSON.stringify(r.$permissions), role: r.$permissions[0].slice(6, -2) })));
     await db.batch([
       db.prepare(
-        `INSERT INTO "${sqlTable.name}" (_uid, _createdAt, _updatedAt, _permissions, "${sqlTable.status}", "${sqlTable.score}", "${sqlTable.title}")
-         SELECT value->>'$."$id"', ?2, ?2, value->>'$.perms', value->>'$.status', value->>'$.score', value->>'$.title' FROM json_each(?1)`,
+        `INSERT INTO "${sqlTable.name}" (_uid, _createdAt, _updatedAt, _permissions, "${sqlTable.status}", "${sqlTable.score}", "${sqlTable.title}"${readRole ? ', _read' : ''})
+         SELECT value->>'$."$id"', ?2, ?2, value->>'$.perms', value->>'$.status', value->>'$.score', value->>'$.title'${readRole ? ", value->>'$.role'" : ''} FROM json_each(?1)`,
       ).bind(data, model._createdAt),
       db.prepare(
         `INSERT INTO "${sqlTable.perms}" (_seq, type, role)

@@ -17,10 +17,10 @@ export const COLUMN_TYPES = [
 ] as const satisfies readonly ColumnType[];
 
 /**
- * D1 allows 100 columns per table; five are Ledge's own (`_seq`, `_uid`, `_createdAt`,
- * `_updatedAt`, `_permissions`).
+ * D1 allows 100 columns per table; six are Ledge's own (`_seq`, `_uid`, `_createdAt`,
+ * `_updatedAt`, `_permissions`, and `_read` on tables of layout 1 — one limit for every table).
  */
-export const MAX_USER_COLUMNS = 100 - 5;
+export const MAX_USER_COLUMNS = 100 - 6;
 /** D1's row limit, reported as the table's `bytesMax`. */
 export const MAX_ROW_BYTES = 2_000_000;
 

@@ -160,7 +160,7 @@ export async function deleteColumn(db: D1Database, flavor: Flavor, databaseId: s
     kept.push(rebuilt);
     before.push(...dropIndexSql(index).map((s) => db.prepare(s)));
     after.push(
-      ...createIndexSql(table.seq, rebuilt).map((s) => db.prepare(s)),
+      ...createIndexSql(table.seq, rebuilt, table.readRole).map((s) => db.prepare(s)),
       db
         .prepare('UPDATE indexes SET columns = ?, orders = ?, lengths = ?, updated_at = ? WHERE seq = ?')
         .bind(JSON.stringify(rebuilt.columns), JSON.stringify(rebuilt.orders), JSON.stringify(rebuilt.lengths), now, indexSeqOf(index)),

@@ -74,14 +74,14 @@ export function buildIndexDef(tableSeq: number, indexSeq: number, input: IndexIn
   };
 }
 
-/** Metadata insert + DDL for one index. */
-export function indexStatements(db: D1Database, tableSeq: number, indexSeq: number, index: IndexDef): D1PreparedStatement[] {
+/** Metadata insert + DDL for one index; `readRole`: the table has the read-role column (schema-sql). */
+export function indexStatements(db: D1Database, tableSeq: number, indexSeq: number, index: IndexDef, readRole: boolean): D1PreparedStatement[] {
   return [
     db.prepare(INSERT_INDEX_SQL).bind(
       indexSeq, tableSeq, index.key, index.type, JSON.stringify(index.columns), JSON.stringify(index.orders),
       JSON.stringify(index.lengths), index.createdAt, index.updatedAt,
     ),
-    ...createIndexSql(tableSeq, index).map((s) => db.prepare(s)),
+    ...createIndexSql(tableSeq, index, readRole).map((s) => db.prepare(s)),
   ];
 }
 
@@ -99,7 +99,7 @@ export async function createIndex(db: D1Database, flavor: Flavor, databaseId: st
     const now = nowDate();
     const index = buildIndexDef(table.seq, seq, input, now);
     try {
-      await db.batch([...indexStatements(db, table.seq, seq, index), touchTable(db, table.seq, now)]);
+      await db.batch([...indexStatements(db, table.seq, seq, index, table.readRole), touchTable(db, table.seq, now)]);
       return index;
     } catch (err) {
       if (/UNIQUE constraint failed: indexes\.table_seq/.test(uniqueViolationText(err) ?? '')) throw flavoredError(flavor, 'indexExists', undefined, input.key);

@@ -52,7 +52,7 @@ export function parseInlineIndexes(flavor: Flavor, raw: Record<string, unknown>[
   });
 }
 
-/** The statements that add the inline columns and indexes to table `tableSeq`. */
+/** The statements that add the inline columns and indexes to table `tableSeq`, a new table (current layout). */
 export function inlineSchema(db: D1Database, flavor: Flavor, tableId: string, columns: ColumnSpec[], indexes: IndexInput[]) {
   return async (tableSeq: number, now: string): Promise<D1PreparedStatement[]> => {
     const statements: D1PreparedStatement[] = [];
@@ -68,7 +68,7 @@ export function inlineSchema(db: D1Database, flavor: Flavor, tableId: string, co
     for (const input of indexes) {
       checkIndex(flavor, tableId, created, made, input);
       const index = buildIndexDef(tableSeq, seq, input, now);
-      statements.push(...indexStatements(db, tableSeq, seq, index));
+      statements.push(...indexStatements(db, tableSeq, seq, index, true));
       made.push(index);
       seq++;
     }

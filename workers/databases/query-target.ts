@@ -1,7 +1,7 @@
 /** The query view of a user table: its columns plus the system columns, with their fulltext tables. */
 import { ftsColumnName, storageKind, SYSTEM_COLUMNS, type TableDef } from './types';
 import type { IndexShape, QueryField, QueryTarget } from '../lib/query';
-import { indexedColumnSql, SYSTEM_INDEXES } from './schema-sql';
+import { indexedColumnSql, READ_ROLE_COLUMN, SYSTEM_INDEXES } from './schema-sql';
 
 /** What `select` may name on a row besides its columns. */
 export const ROW_SELECTABLE = ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'] as const;
@@ -28,10 +28,22 @@ export function queryTargetFor(table: TableDef): QueryTarget {
   };
 }
 
-/** Every B-tree index of the table, system ones first, as the compiler weighs them for the tiebreaker. */
+/**
+ * Every B-tree index of the table, system ones first, as the compiler weighs them for the
+ * tiebreaker: on a table with the read-role column, key and system indexes end in `_seq, _read`
+ * (schema-sql), unique ones keep their own columns.
+ */
 function indexShapes(table: TableDef): IndexShape[] {
+  const asc = (column: string) => ({ column, direction: 'asc' as const });
+  const tail = table.readRole ? [asc('_seq'), asc(READ_ROLE_COLUMN)] : [];
   const own = table.indexes
     .filter((i) => i.type !== 'fulltext')
-    .map((i) => ({ columns: i.columns.map((key, n) => ({ column: indexedColumnSql(key), direction: i.orders[n] === 'DESC' ? ('desc' as const) : ('asc' as const) })) }));
-  return [...SYSTEM_INDEXES.map((columns) => ({ columns: columns.map((column) => ({ column, direction: 'asc' as const })) })), ...own];
+    .map((i) => ({
+      columns: [
+        ...i.columns.map((key, n) => ({ column: indexedColumnSql(key), direction: i.orders[n] === 'DESC' ? ('desc' as const) : ('asc' as const) })),
+        ...(i.type === 'key' ? tail : []),
+      ],
+    }));
+  const system = SYSTEM_INDEXES.map((columns) => ({ columns: [...columns.map(asc), ...(table.readRole ? [asc(READ_ROLE_COLUMN)] : [])] }));
+  return [...system, ...own];
 }

@@ -17,9 +17,10 @@ import {
 } from '../lib/permissions-container';
 import type { ConcreteAction, Permission } from '../lib/permissions';
 import type { Principal } from '../lib/principal';
+import { READ_ROLE_COLUMN } from './schema-sql';
 import type { TableDef } from './types';
 
-export { permissionRowsJson, type ReadScope } from '../lib/permissions-container';
+export { itemReadRole, permissionRowsJson, type ReadScope } from '../lib/permissions-container';
 
 /** What a row's permissions may name (`write` expands to update + delete). */
 export const ROW_PERMISSION_ACTIONS = ITEM_PERMISSION_ACTIONS;
@@ -30,7 +31,12 @@ const containers = new WeakMap<TableDef, Container>();
 export function tableContainer(table: TableDef): Container {
   let c = containers.get(table);
   if (!c) {
-    c = { permissions: table.permissions, itemSecurity: table.rowSecurity, permsTable: table.permsSqlName };
+    c = {
+      permissions: table.permissions,
+      itemSecurity: table.rowSecurity,
+      permsTable: table.permsSqlName,
+      readColumn: table.readRole ? `${table.sqlName}.${READ_ROLE_COLUMN}` : undefined,
+    };
     containers.set(table, c);
   }
   return c;

@@ -13,12 +13,13 @@ import { nowDate } from '../lib/time';
 import {
   assertCanCreate,
   canAccessRow,
+  itemReadRole,
   permissionRowsJson,
   resolveRowPermissions,
   ROW_PERMISSION_ACTIONS,
 } from './row-permissions';
 import { assertRowFits, checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, UndecodableValue, type RowApi } from './row-values';
-import { floatStep, integerStep, type StepDirection } from './numeric-range';
+import { READ_ROLE_COLUMN } from './schema-sql';
 import { guardSql, mustApply, STALE, type ReadPlan, type TableGuard } from './table-cache';
 import type { ColumnDef, TableDef } from './types';
 
@@ -32,7 +33,7 @@ export interface StoredRow {
   values: Record<string, unknown>;
 }
 
-const q = (name: string) => `"${name.replaceAll('"', '')}"`;
+export const q = (name: string) => `"${name.replaceAll('"', '')}"`;
 
 /** The SELECT list for a whole row; `alias` qualifies columns (e.g. `r.`). */
 export function rowSelectSql(table: TableDef, alias = ''): string {
@@ -203,14 +204,23 @@ export function insertStatements(
   const columns = table.columns.filter((c) => values.has(c.key));
   const names = ['_uid', '_createdAt', '_updatedAt', '_permissions', ...columns.map((c) => q(c.sqlName))];
   const exprs = ['?1', '?2', '?3', '?4', ...columns.map((_, i) => `json_extract(?5, '$[${i}]')`)];
-  const guarded = guardSql(guard, 6);
+  const read = readRoleParam(table, perms, 6);
+  names.push(...read.names);
+  exprs.push(...read.exprs);
+  const guarded = guardSql(guard, 6 + read.params.length);
   const encoded = columnValuesJson(columns, values);
   assertRowFits(api, encoded, formatPermissions(perms));
   const insert = db
     .prepare(`INSERT INTO ${q(table.sqlName)} (${names.join(', ')}) SELECT ${exprs.join(', ')} WHERE ${guarded.sql} RETURNING ${rowSelectSql(table)}`)
-    .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), encoded, ...guarded.params);
+    .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), encoded, ...read.params, ...guarded.params);
   const perm = permsInsert(db, table, `(SELECT _seq FROM ${q(table.sqlName)} WHERE _uid = ?1)`, id, perms, guard);
   return [insert, perm];
+}
+
+/** The row's single read role (schema-sql `READ_ROLE_COLUMN`) as parameter `?n`, on tables that keep it. */
+function readRoleParam(table: TableDef, perms: readonly Permission[], n: number) {
+  if (!table.readRole) return { names: [], exprs: [], params: [] };
+  return { names: [READ_ROLE_COLUMN], exprs: [`?${n}`], params: [itemReadRole(perms)] };
 }
 
 /**
@@ -276,10 +286,11 @@ export function updateStatements(
   // The whole row after the write must fit, not just the columns it changes.
   const after = new Map(table.columns.map((c) => [c.key, values.has(c.key) ? values.get(c.key) : old.values[c.key]]));
   assertRowFits(api, columnValuesJson(table.columns, after), formatPermissions(perms));
-  const sets = [...assignments(columns, 1), '_updatedAt = ?2', '_permissions = ?3', '_createdAt = COALESCE(?5, _createdAt)'];
+  const read = readRoleParam(table, perms, 6);
+  const sets = [...assignments(columns, 1), '_updatedAt = ?2', '_permissions = ?3', '_createdAt = COALESCE(?5, _createdAt)', ...read.names.map((n, i) => `${n} = ${read.exprs[i]}`)];
   const update = db
     .prepare(`UPDATE ${q(table.sqlName)} SET ${sets.join(', ')} WHERE _seq = ?4 RETURNING ${rowSelectSql(table)}`)
-    .bind(columnValuesJson(columns, values), updatedAt ?? nowDate(), JSON.stringify(formatPermissions(perms)), old.seq, createdAt ?? null);
+    .bind(columnValuesJson(columns, values), updatedAt ?? nowDate(), JSON.stringify(formatPermissions(perms)), old.seq, createdAt ?? null, ...read.params);
   const statements = [update];
   if (permsChanged) {
     statements.push(db.prepare(`DELETE FROM ${q(table.permsSqlName)} WHERE _seq = ?`).bind(old.seq));
@@ -319,7 +330,7 @@ function assertPayload(write: RowWrite, api: RowApi) {
 }
 
 /** The stored row, or the API's `not_found` for `id`. */
-function existingRow(old: StoredRow | null, api: RowApi, id: string): StoredRow {
+export function existingRow(old: StoredRow | null, api: RowApi, id: string): StoredRow {
   if (!old) throw new ApiError(api.errors.notFound, undefined, id);
   return old;
 }
@@ -385,50 +396,4 @@ export async function deleteRow(db: D1Database, principal: Principal, table: Tab
   if (!canAccessRow(principal, table, old.permissions, 'delete')) throw new ApiError('user_unauthorized');
   await db.batch(deleteStatements(db, table, [old.seq]));
   return old;
-}
-
-/** The numeric column an increment/decrement of `by` may step, or the Appwrite error why not. */
-export function steppableColumn(table: TableDef, api: RowApi, key: string, by: number | bigint): ColumnDef {
-  const col = table.columns.find((c) => c.key === key);
-  if (!col) throw new ApiError(api.errors.columnNotFound, undefined, key);
-  if (!['integer', 'bigint', 'float'].includes(col.type) || col.array) {
-    throw new ApiError('attribute_type_invalid', `${api.sdkNamespace} "${key}" is not a number`);
-  }
-  if (!(by > 0)) throw new ApiError('general_argument_invalid', 'Value must be numeric and greater than 0');
-  if (col.type !== 'float' && typeof by === 'number' && !Number.isInteger(by)) {
-    throw new ApiError('general_argument_invalid', `Value must be an integer for ${api.flavor === 'tablesdb' ? 'column' : 'attribute'} "${key}"`);
-  }
-  return col;
-}
-
-/**
- * PATCH …/increment|decrement of `col` (from `steppableColumn`) on `found` (the row `id` as just
- * read): one UPDATE adds `by` and checks, in its WHERE, both the caller's bound and the column's
- * type range (numeric-range.ts), so concurrent steps can never pass `max`/`min` nor overflow. A
- * step past either is refused (`column_limit_exceeded` / `attribute_limit_exceeded`), never capped.
- */
-export async function stepColumn(
-  db: D1Database,
-  principal: Principal,
-  table: TableDef,
-  api: RowApi,
-  id: string,
-  found: StoredRow | null,
-  col: ColumnDef,
-  direction: StepDirection,
-  by: number | bigint,
-  bound: number | bigint | null,
-): Promise<StoredRow> {
-  const old = existingRow(found, api, id);
-  if (!canAccessRow(principal, table, old.permissions, 'update')) throw new ApiError('user_unauthorized');
-  const c = q(col.sqlName);
-  const step = col.type === 'float' ? floatStep(c, direction, Number(by), bound) : integerStep(col, c, direction, BigInt(by), bound);
-  const stmt = db
-    .prepare(`UPDATE ${q(table.sqlName)} SET ${c} = ${step.set}, _updatedAt = ? WHERE _seq = ? AND ${step.where} RETURNING ${rowSelectSql(table)}`)
-    .bind(...step.setParams, nowDate(), old.seq, ...step.whereParams);
-  const raw = await stmt.first<Record<string, unknown>>();
-  if (raw) return decodeRow(table, raw);
-  if (!(await findRow(db, table, id))) throw new ApiError(api.errors.notFound, undefined, id);
-  const which = direction === 'increment' ? 'maximum' : 'minimum';
-  throw new ApiError(api.errors.limitExceeded, `${api.sdkNamespace} "${col.key}" has reached the ${which} value of ${step.limit}`);
 }

@@ -40,7 +40,7 @@ describe('tables', () => {
       $permissions: ['read("any")', 'create("users")', 'update("users")', 'delete("users")'],
     });
     const seq = await tableSeq(db, 'posts');
-    expect(await sqlColumns(seq)).toEqual({ _seq: 'INTEGER', _uid: 'TEXT', _createdAt: 'TEXT', _updatedAt: 'TEXT', _permissions: 'TEXT' });
+    expect(await sqlColumns(seq)).toEqual({ _seq: 'INTEGER', _uid: 'TEXT', _createdAt: 'TEXT', _updatedAt: 'TEXT', _permissions: 'TEXT', _read: 'TEXT' });
     expect((await sql<{ name: string }>(`PRAGMA table_info("t_${seq}_perms")`)).map((c) => c.name)).toEqual(['_seq', 'type', 'role']);
     const indexes = (await sql<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 't_${seq}_%'`)).map((r) => r.name);
     expect(indexes.sort()).toEqual([`t_${seq}_created`, `t_${seq}_perms_role`, `t_${seq}_updated`]);

@@ -43,17 +43,33 @@ export function sqlType(type: ColumnType, array: boolean): 'TEXT' | 'INTEGER' | 
 export const SYSTEM_INDEXES = [['_createdAt', '_seq'], ['_updatedAt', '_seq']] as const;
 
 /**
+ * Each row's single read role: the role of its only `read` permission, '' when it has none, NULL
+ * when it has several. Tables made since migration 0025 (`tables.layout` 1) carry it, and end
+ * every key index in `_seq, _read`, so a list or a count under rowSecurity decides most rows from
+ * the index entry alone — no probe of the permission side table (see lib/permissions
+ * `permissionFilterSql`). `_seq` comes first so the index still orders ties by `_seq`.
+ */
+export const READ_ROLE_COLUMN = '_read';
+
+/** The table layout new tables get (`tables.layout`): 1 = with `READ_ROLE_COLUMN`. */
+export const CURRENT_LAYOUT = 1;
+
+/** The columns an index appends on a table with the read-role column (none otherwise). */
+const indexTail = (readRole: boolean) => (readRole ? ['_seq', READ_ROLE_COLUMN] : []);
+
+/**
  * The user table and its permission side table. `(type, role, _seq)` serves the `EXISTS`
  * permission filter of lists; the primary key serves per-row lookups and deletes.
  */
 export function createTableSql(tableSeq: number): string[] {
   const t = ident(tableSqlName(tableSeq));
   const p = ident(permsSqlName(tableSeq));
+  const systemIndex = (columns: readonly string[]) => [...columns, READ_ROLE_COLUMN].join(', ');
   const [created, updated] = SYSTEM_INDEXES;
   return [
-    `CREATE TABLE ${t} (_seq INTEGER PRIMARY KEY AUTOINCREMENT, _uid TEXT NOT NULL UNIQUE, _createdAt TEXT NOT NULL, _updatedAt TEXT NOT NULL, _permissions TEXT NOT NULL DEFAULT '[]')`,
-    `CREATE INDEX ${ident(`t_${tableSeq}_created`)} ON ${t} (${created.join(', ')})`,
-    `CREATE INDEX ${ident(`t_${tableSeq}_updated`)} ON ${t} (${updated.join(', ')})`,
+    `CREATE TABLE ${t} (_seq INTEGER PRIMARY KEY AUTOINCREMENT, _uid TEXT NOT NULL UNIQUE, _createdAt TEXT NOT NULL, _updatedAt TEXT NOT NULL, _permissions TEXT NOT NULL DEFAULT '[]', ${READ_ROLE_COLUMN} TEXT)`,
+    `CREATE INDEX ${ident(`t_${tableSeq}_created`)} ON ${t} (${systemIndex(created)})`,
+    `CREATE INDEX ${ident(`t_${tableSeq}_updated`)} ON ${t} (${systemIndex(updated)})`,
     `CREATE TABLE ${p} (_seq INTEGER NOT NULL, type TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (_seq, type, role)) WITHOUT ROWID`,
     `CREATE INDEX ${ident(`t_${tableSeq}_perms_role`)} ON ${p} (type, role, _seq)`,
   ];
@@ -87,12 +103,14 @@ export function renameColumnSql(tableSeq: number, from: string, to: string): str
  * and kept in sync by triggers: contentless tables need the old values to delete, which the
  * triggers have at hand.
  */
-export function createIndexSql(tableSeq: number, index: Pick<IndexDef, 'type' | 'columns' | 'orders' | 'sqlName'>): string[] {
+export function createIndexSql(tableSeq: number, index: Pick<IndexDef, 'type' | 'columns' | 'orders' | 'sqlName'>, readRole: boolean): string[] {
   const t = ident(tableSqlName(tableSeq));
   const name = ident(index.sqlName);
   const cols = index.columns.map((k) => ident(indexedColumnSql(k)));
   if (index.type !== 'fulltext') {
-    const parts = cols.map((c, i) => (index.orders[i] ? `${c} ${index.orders[i]}` : c));
+    // A unique index keeps its own columns: more would weaken what it holds unique.
+    const tail = index.type === 'key' ? indexTail(readRole) : [];
+    const parts = [...cols.map((c, i) => (index.orders[i] ? `${c} ${index.orders[i]}` : c)), ...tail];
     return [`CREATE ${index.type === 'unique' ? 'UNIQUE ' : ''}INDEX ${name} ON ${t} (${parts.join(', ')})`];
   }
   const fts = index.columns.map((_, i) => ident(ftsColumnName(i)));

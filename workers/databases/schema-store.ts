@@ -16,7 +16,7 @@ import { inKeyOrder } from '../lib/system-list';
 import { nowDate } from '../lib/time';
 import { parseJsonBig, stringifyJsonBig, toIntValue } from '../lib/json-big';
 import { flavoredError, type Flavor } from './flavor';
-import { createTableSql, columnSqlName, dropTableSql, indexSqlName, permsSqlName, tableSqlName } from './schema-sql';
+import { createTableSql, columnSqlName, CURRENT_LAYOUT, dropTableSql, indexSqlName, permsSqlName, tableSqlName } from './schema-sql';
 import type { ColumnDef, ColumnType, IndexDef, TableDef } from './types';
 
 export interface DatabaseDef {
@@ -38,7 +38,7 @@ export const TABLE_ACTIONS = ['read', 'create', 'update', 'delete'] as const;
 interface DatabaseRow { seq: number; id: string; name: string; enabled: number; type: string; created_at: string; updated_at: string }
 interface TableRow {
   seq: number; database_id: string; id: string; name: string; permissions: string; row_security: number;
-  enabled: number; created_at: string; updated_at: string; version: string;
+  enabled: number; created_at: string; updated_at: string; version: string; layout: number;
 }
 export interface ColumnRow {
   seq: number; table_seq: number; key: string; type: string; size: number | null; required: number; array: number;
@@ -107,6 +107,7 @@ function toTableDef(t: TableRow, columns: ColumnRow[], indexes: IndexRow[]): Tab
     permissions: parsePermissions(JSON.parse(t.permissions) as string[], TABLE_ACTIONS),
     sqlName: tableSqlName(t.seq),
     permsSqlName: permsSqlName(t.seq),
+    readRole: t.layout >= 1,
     columns: columns.filter((c) => c.table_seq === t.seq).map(toColumnDef),
     indexes: indexes.filter((i) => i.table_seq === t.seq).map(toIndexDef),
     createdAt: t.created_at,
@@ -265,8 +266,8 @@ export async function createTable(
     const now = nowDate();
     const statements = [
       db
-        .prepare(`INSERT INTO tables (seq, database_id, id, name, permissions, row_security, enabled, search, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEW_VERSION_SQL})`)
-        .bind(seq, databaseId, input.id, input.name, JSON.stringify(permissions), input.rowSecurity ? 1 : 0, input.enabled ? 1 : 0, `${input.id} ${input.name}`, now, now),
+        .prepare(`INSERT INTO tables (seq, database_id, id, name, permissions, row_security, enabled, search, created_at, updated_at, version, layout) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${NEW_VERSION_SQL}, ?)`)
+        .bind(seq, databaseId, input.id, input.name, JSON.stringify(permissions), input.rowSecurity ? 1 : 0, input.enabled ? 1 : 0, `${input.id} ${input.name}`, now, now, CURRENT_LAYOUT),
       ...createTableSql(seq).map((s) => db.prepare(s)),
       ...(await extra(seq, now)),
     ];

@@ -82,6 +82,11 @@ export interface TableDef {
   sqlName: string;
   /** `t_<seq>_perms`: `(_seq INTEGER, type TEXT, role TEXT)`, indexed for EXISTS filters. */
   permsSqlName: string;
+  /**
+   * The table has `_read`, each row's single read role, at the end of its key indexes
+   * (schema-sql `READ_ROLE_COLUMN`): tables created since layout 1. Older tables filter by probe only.
+   */
+  readRole: boolean;
   columns: ColumnDef[];
   indexes: IndexDef[];
   createdAt: string;

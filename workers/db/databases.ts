@@ -39,6 +39,8 @@ export const dbTables = sqliteTable(
     updatedAt: text('updated_at').notNull(),
     /** Random token replaced by every definition change (migrations/0007_table_version.sql). */
     version: text('version').notNull().default(''),
+    /** SQL layout of `t_<seq>`: 1 = with the read-role column `_read` (migrations/0025_row_read_role.sql). */
+    layout: integer('layout').notNull().default(0),
   },
   (t) => [uniqueIndex('tables_database_id').on(t.databaseId, t.id)],
 );

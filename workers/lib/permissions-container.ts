@@ -30,6 +30,12 @@ export interface Container {
    * filtering; only `readScope` needs it.
    */
   permsTable?: string;
+  /**
+   * The qualified SQL column holding each item's single read role (`itemReadRole`), when the items
+   * have one: `readScope` then decides most items from it (an index can carry it) and probes the
+   * side table only for items with several read roles.
+   */
+  readColumn?: string;
 }
 
 /** What an item's permissions may name by default (`write` expands to update + delete). */
@@ -81,8 +87,11 @@ export function readScope(reader: Principal | PendingReader, container: Containe
   if (reader.kind === 'pending') return pendingReadScope(reader.roles, container, seqColumn, action);
   if (isKey(reader) || allows(reader.roles, container.permissions, action)) return { all: true };
   if (!container.itemSecurity) refuse(reader, container, action);
-  return { all: false, ...permissionFilterSql(permsTableOf(container), seqColumn, action, reader.roles) };
+  return { all: false, ...permissionFilterSql(permsTableOf(container), seqColumn, action, reader.roles, readColumnFor(container, action)) };
 }
+
+/** The read-role column serves only `read`. */
+const readColumnFor = (container: Container, action: ConcreteAction) => (action === 'read' ? container.readColumn : undefined);
 
 function permsTableOf(container: Container): string {
   if (!container.permsTable) throw new Error('readScope: the container names no permission side table');
@@ -104,7 +113,7 @@ function pendingReadScope(roles: RolesSql, container: Container, seqColumn: stri
     // Uncorrelated: SQLite evaluates it once per statement, not per row.
     parts.push({ sql: `EXISTS (SELECT 1 FROM (${roles.sql}) WHERE value IN (SELECT value FROM json_each(?)))`, params: [...roles.params, JSON.stringify(granted)] });
   }
-  if (container.itemSecurity) parts.push(permissionFilterSql(permsTableOf(container), seqColumn, action, roles));
+  if (container.itemSecurity) parts.push(permissionFilterSql(permsTableOf(container), seqColumn, action, roles, readColumnFor(container, action)));
   if (parts.length === 0) return { all: false, sql: '0', params: [] };
   return { all: false, sql: parts.map((p) => `(${p.sql})`).join(' OR '), params: parts.flatMap((p) => p.params) };
 }
@@ -148,4 +157,14 @@ export function itemEventRoles(container: Container, itemPermissions: readonly P
 /** `[[type, role], …]` as one JSON parameter, for filling a side table with json_each. */
 export function permissionRowsJson(perms: readonly Permission[]): string {
   return JSON.stringify(perms.map((p) => [p.action, p.role]));
+}
+
+/**
+ * What an item's read-role column holds (`Container.readColumn`): the role of its only `read`
+ * permission, '' when it has none, null when it has several (then only the side table can tell).
+ */
+export function itemReadRole(perms: readonly Permission[]): string | null {
+  const roles = new Set(perms.filter((p) => p.action === 'read').map((p) => p.role));
+  if (roles.size === 0) return '';
+  return roles.size === 1 ? [...roles][0] : null;
 }

@@ -128,22 +128,30 @@ export function rolesListSql(roles: readonly string[] | RolesSql): RolesSql {
  * items whose permission side table (`(_seq, type, role)`) grants `action` to one of `roles`.
  * Known roles travel as ONE JSON parameter read with json_each, so callers with many memberships
  * stay far from D1's 100-bound-parameter limit; roles still to be derived (`RolesSql`) are read
- * from their subquery. `permsTable` and `seqColumn` are internal names (never request input);
- * they are checked anyway.
+ * from their subquery. With `readColumn` (the item's single read role, '' for none, NULL for
+ * several; see permissions-container `itemReadRole`) an item with at most one read role is decided
+ * from that column — which an index can carry, so a count never leaves the index — and only items
+ * with several are probed. `permsTable`, `seqColumn` and `readColumn` are internal names (never
+ * request input); they are checked anyway.
  */
 export function permissionFilterSql(
   permsTable: string,
   seqColumn: string,
   action: ConcreteAction,
   roles: readonly string[] | RolesSql,
+  readColumn?: string,
 ): { sql: string; params: unknown[] } {
-  if (!SQL_NAME.test(permsTable) || !SQL_NAME.test(seqColumn)) throw new Error(`Bad SQL name: ${permsTable} / ${seqColumn}`);
+  if (!SQL_NAME.test(permsTable) || !SQL_NAME.test(seqColumn) || (readColumn !== undefined && !SQL_NAME.test(readColumn))) {
+    throw new Error(`Bad SQL name: ${permsTable} / ${seqColumn} / ${readColumn}`);
+  }
   const list = rolesListSql(roles);
+  // The unary `+` keeps SQLite from probing the (type, role, _seq) index once per role: one
+  // primary-key seek on (_seq, type) reads the row's few grants instead, so the cost per row stays
+  // flat however many roles (teams, labels) the caller holds — 17× cheaper at 40 roles.
+  const probe = `EXISTS (SELECT 1 FROM "${permsTable}" AS _perm WHERE _perm._seq = ${seqColumn} AND _perm.type = '${action}' AND +_perm.role IN (${list.sql}))`;
+  if (!readColumn) return { sql: probe, params: [...list.params] };
   return {
-    // The unary `+` keeps SQLite from probing the (type, role, _seq) index once per role: one
-    // primary-key seek on (_seq, type) reads the row's few grants instead, so the cost per row stays
-    // flat however many roles (teams, labels) the caller holds — 17× cheaper at 40 roles.
-    sql: `EXISTS (SELECT 1 FROM "${permsTable}" AS _perm WHERE _perm._seq = ${seqColumn} AND _perm.type = '${action}' AND +_perm.role IN (${list.sql}))`,
-    params: [...list.params],
+    sql: `(${readColumn} IN (${list.sql}) OR (${readColumn} IS NULL AND ${probe}))`,
+    params: [...list.params, ...list.params],
   };
 }
