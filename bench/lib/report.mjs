@@ -68,6 +68,7 @@ export function goals(rows, { bundle, plan }) {
   const listOnBare = list('rowSecurity on, total=false');
   const signIn = byPrefix(rows, 'session sign-in');
   const realtime = byPrefix(rows, 'realtime fan-out');
+  const sockets = byPrefix(rows, 'realtime: ');
   const warm = byPrefix(rows, 'function execution, warm');
   const cold = byPrefix(rows, 'function execution, cold');
   const notBuilt = (what) => `${what}: not measured in this run (domain not built, or the workload failed — see the table)`;
@@ -81,6 +82,7 @@ export function goals(rows, { bundle, plan }) {
     goal(`list-25 rowSecurity on ≤ 1.5× off, total=false${smallData}`, '≤ 1.5×', listOnBare && listOffBare && listOnBare.ledge.p50 / listOffBare.ledge.p50, (v) => v <= 1.5, notBuilt('row list with rowSecurity on, total=false')),
     goal('password check ≤ 30 ms (sign-in p50 − bare request p50, concurrency 1)', '≤ 30 ms', signIn && ratios(signIn).deltaP50Ms, (v) => v <= 30, notBuilt('sign-in')),
     goal(`realtime fan-out p99 ≤ 100 ms (${plan.subscribers} subscribers${plan.subscribers < 1000 ? '; the goal is for 1,000' : ''})`, '≤ 100 ms', realtime?.ledge.p99, (v) => v <= 100, notBuilt('realtime')),
+    goal(`realtime: ${plan.sockets} concurrent sockets across the shards, every one reached, no error`, `${plan.sockets}`, sockets?.ledge.samples, (v) => v >= plan.sockets, notBuilt('realtime sockets')),
     goal('function cold start ≤ 25 ms (cold first-execution p50 − warm execution p50)', '≤ 25 ms', cold?.extra?.coldStartMs, (v) => v <= 25, notBuilt('functions')),
     goal('function warm overhead ≤ 2 ms (warm execution p50 − bare Worker Loader call p50)', '≤ 2 ms', warm && ratios(warm).deltaP50Ms, (v) => v <= 2, notBuilt('functions')),
     goal('bundle ≤ 1 MiB gzip', '≤ 1024 KiB', bundle.gzip / 1024, (v) => v <= 1024, 'bundle not built'),

@@ -2,6 +2,7 @@
 // the delay from the write request to each subscriber's event; baseline: N sockets on one bare
 // Durable Object that sends a message to each. (2) Scale: many concurrent sockets across the hub
 // shards, each subscribed and each receiving one event; baseline: as many sockets on one bare DO.
+import { execSync } from 'node:child_process';
 import { median, percentile } from '../lib/load.mjs';
 
 const DB = 'rt';
@@ -18,7 +19,7 @@ function open(url, headers, ready) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const socket = { ws, arrivals: [], frames: 0, ready: false, isEvent: () => true };
-    const timer = setTimeout(() => reject(new Error(`socket not ready after 20 s: ${url}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`socket not ready after 60 s: ${url}`)), 60_000);
     const done = () => {
       socket.ready = true;
       clearTimeout(timer);
@@ -30,7 +31,10 @@ function open(url, headers, ready) {
       const text = typeof event.data === 'string' ? event.data : '';
       socket.frames++;
       if (socket.ready) {
-        if (socket.isEvent(text)) socket.arrivals.push(now);
+        if (socket.isEvent(text)) {
+          socket.arrivals.push(now);
+          socket.lastEvent = text;
+        }
         return;
       }
       ready(text, ws, done, reject);
@@ -88,16 +92,14 @@ function side({ delays: rounds, roundTimes }, n) {
   return { rps: n / (median(roundTimes) / 1000), p50: percentile(delays, 50), p99: percentile(delays, 99), samples: delays.length };
 }
 
-/** N sockets on one bare Durable Object; one broadcast RPC per round. */
-export async function baselineFanOut(ctx, n, rounds) {
+/** N sockets on one bare Durable Object; one broadcast RPC per round of `frame` (Ledge's own event frame, byte for byte). */
+export async function baselineFanOut(ctx, n, rounds, frame) {
   const { server } = ctx;
   const wsOrigin = server.origin.replace(/^http/, 'ws');
   const baselineSockets = await openMany(n, () => open(`${wsOrigin}/baseline/ws`, {}, (text, _ws, done) => { if (text === null) done(); }));
   try {
-    // A payload the size of a real row event, sent as-is to every socket.
-    const payload = JSON.stringify({ type: 'event', data: { events: [`databases.${DB}.tables.${TABLE}.rows.x.create`], channels: [CHANNEL], payload: { $id: 'x', round: 0 } } });
     return await fanOut(baselineSockets, rounds, async () => {
-      const res = await fetch(server.baselineUrl('/broadcast'), { method: 'POST', body: payload });
+      const res = await fetch(server.baselineUrl('/broadcast'), { method: 'POST', body: frame });
       if (res.status !== 200) throw new Error(`baseline broadcast → ${res.status}`);
     });
   } finally {
@@ -164,7 +166,8 @@ async function fanOutRow(ctx) {
     closeAll(strangers);
   }
   const leaked = strangers.filter((s) => s.arrivals.length > 0).length;
-  const baseline = await baselineFanOut(ctx, n, plan.realtimeRounds + 1);
+  const frame = listeners.find((s) => s.lastEvent)?.lastEvent ?? '{"type":"event"}';
+  const baseline = await baselineFanOut(ctx, n, plan.realtimeRounds + 1, frame);
   // The first round of each side is the warm-up.
   const drop = (m) => ({ ...m, delays: m.delays.slice(1), roundTimes: m.roundTimes.slice(1) });
   const row = {
@@ -173,7 +176,7 @@ async function fanOutRow(ctx) {
     baseline: side(drop(baseline), n),
     unit: 'deliveries/s',
     notes: [
-      `latency = row create request start → event at each subscriber; ${n} team members (${cookies.length} users × ${SOCKETS_PER_USER} sockets) with a query, plus ${strangers.length} guests on the same channel who may not read it; throughput column = subscribers / time to the last one`,
+      `latency = row create request start → event at each subscriber (baseline: broadcast request start; it sends Ledge's own ${frame.length}-byte event frame); ${n} team members (${cookies.length} users × ${SOCKETS_PER_USER} sockets) with a query, plus ${strangers.length} guests on the same channel who may not read it; throughput column = subscribers / time to the last one`,
     ],
   };
   if (ledge.missed || baseline.missed) row.notes.push(`missed deliveries: Ledge ${ledge.missed}, baseline ${baseline.missed}`);
@@ -197,10 +200,25 @@ async function connectAndReachAll(count, openOne, publish) {
   }
 }
 
+/**
+ * How many sockets this machine lets workerd hold: local workerd keeps about two file descriptors
+ * per WebSocket (the TCP connection and an internal pipe), and gives them back some seconds after
+ * a close; past `ulimit -n` it dies with EMFILE. The limit is the OS's, not Ledge's.
+ */
+function socketCeiling() {
+  const limit = Number(execSync('sh -c "ulimit -n"', { encoding: 'utf8' }).trim());
+  return Number.isFinite(limit) ? Math.floor((limit - 1500) / 2.1) : Infinity;
+}
+
+/** Lets workerd release the descriptors of sockets closed before. */
+const settle = () => new Promise((res) => setTimeout(res, 15_000));
+
 /** (2) Many concurrent sockets across the shards, every one connected, subscribed and reached. */
 async function manySockets(ctx) {
   const { server, api, plan } = ctx;
-  const n = plan.sockets;
+  const ceiling = socketCeiling();
+  const n = Math.min(plan.sockets, ceiling);
+  await settle();
   const wsOrigin = server.origin.replace(/^http/, 'ws');
   const channel = `tablesdb.${DB}.tables.open.rows`;
   await api.must('POST', `/tablesdb/${DB}/tables`, { key: true, body: { tableId: 'open', name: 'Open', permissions: ['read("any")'] } });
@@ -218,19 +236,26 @@ async function manySockets(ctx) {
     s.isEvent = isEvent;
     return s;
   }, () => api.must('POST', `/tablesdb/${DB}/tables/open/rows`, { key: true, body: { rowId: 'unique()', data: { n: 1 } } }));
+  await settle();
+  const frame = ledge.sockets.find((s) => s.lastEvent)?.lastEvent ?? '{"type":"event"}';
   const baseline = await connectAndReachAll(n, () => open(`${wsOrigin}/baseline/ws`, {}, (text, _ws, done) => { if (text === null) done(); }), async () => {
-    const res = await fetch(server.baselineUrl('/broadcast'), { method: 'POST', body: '{"type":"event"}' });
+    const res = await fetch(server.baselineUrl('/broadcast'), { method: 'POST', body: frame });
     if (res.status !== 200) throw new Error(`baseline broadcast → ${res.status}`);
   });
   if (ledge.missed) throw new Error(`${ledge.missed} of ${n} sockets never received the event`);
   const summary = (m) => ({ rps: n / m.connectSeconds, p50: percentile(m.delays, 50), p99: percentile(m.delays, 99), samples: m.delays.length });
+  const notes = [];
+  if (n < plan.sockets) {
+    notes.push(`CAPPED at ${n} of ${plan.sockets} sockets by this machine's open-file limit (ulimit -n ${execSync('sh -c "ulimit -n"', { encoding: 'utf8' }).trim()}; local workerd holds ~2 descriptors per WebSocket and dies with EMFILE past it) — raise the limit to run ${plan.sockets}`);
+  }
   return {
-    name: `realtime: ${n} concurrent sockets`,
+    name: `realtime: ${plan.sockets} concurrent sockets`,
     ledge: summary(ledge),
     baseline: summary(baseline),
     unit: 'connections/s',
     notes: [
-      `every socket connected, subscribed (legacy URL mode) and received one row event, none missed or refused; latency = row create start → event at each socket; spread over the REALTIME_SHARDS hub shards (baseline: all on one bare Durable Object)`,
+      ...notes,
+      `${n} sockets: every one connected, subscribed (legacy URL mode) and received one row event, none missed or refused; latency = row create start → event at each socket; spread over the REALTIME_SHARDS hub shards (baseline: all on one bare Durable Object)`,
     ],
   };
 }

@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { evictAllDurableObjects, runInDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { asRoot, okJson, signedInUser } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { toAppwriteDate } from '../lib/time';
@@ -69,6 +69,41 @@ describe('eviction', () => {
     expect((await memberSocket.request({ type: 'unsubscribe', data: [{ subscriptionId: big }] })).data).toMatchObject({ subscriptions: [{ subscriptionId: big, removed: true }] });
     memberSocket.close();
     strangerSocket.close();
+  });
+});
+
+describe('hidden payload parts', () => {
+  it('removes a related row from the payload for a receiver who may not read it', async () => {
+    const stub = env.REALTIME.get(env.REALTIME.idFromName(`hidden-probe:${uniqueId()}`));
+    const open = async (userId: string | null, roles: string[]) => {
+      const identity = {
+        socketId: uniqueId(), userId, sessionId: userId ? 's1' : null, expires: null, roles, user: null, since: null,
+        legacy: { channels: ['rows'], subscriptions: [{ index: 0, channels: ['rows'], queries: [] }] },
+      };
+      const res = await stub.fetch('http://hub/connect', { headers: { Upgrade: 'websocket', 'X-Ledge-Socket': JSON.stringify(identity) } });
+      const frames: Frame[] = [];
+      res.webSocket!.addEventListener('message', (e) => frames.push(JSON.parse(String(e.data))));
+      res.webSocket!.accept();
+      return { ws: res.webSocket!, frames };
+    };
+    const reader = await open('u1', ['any', 'users', 'user:u1', 'team:crew']);
+    const outsider = await open('u2', ['any', 'users', 'user:u2']);
+    const payload = { $id: 'r1', title: 'post', author: { $id: 'a1', name: 'secret' }, tags: [{ $id: 't1' }, { $id: 't2' }, { $id: 't3' }] };
+    const delivered = await stub.publish({
+      messages: [{
+        id: 'e1', events: ['databases.d.tables.t.rows.r1.create'], channels: ['rows'], roles: ['users'], timestamp: toAppwriteDate(Date.now()), payload,
+        hidden: [{ path: ['author'], roles: ['team:crew'] }, { path: ['tags', 0], roles: ['team:crew'] }, { path: ['tags', 2], roles: ['team:crew'] }],
+      }],
+    });
+    expect(delivered).toBe(2);
+    const eventOf = async (s: { frames: Frame[] }) => {
+      await vi.waitFor(() => expect(s.frames.some((f) => f.type === 'event')).toBe(true));
+      return s.frames.find((f) => f.type === 'event')!.data!.payload;
+    };
+    expect(await eventOf(reader)).toEqual(payload);
+    expect(await eventOf(outsider)).toEqual({ $id: 'r1', title: 'post', tags: [{ $id: 't2' }] });
+    reader.ws.close();
+    outsider.ws.close();
   });
 });
 

@@ -4,7 +4,7 @@
  * account channels, authentication frame, JWT, legacy URL mode) and live role changes.
  */
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { asRoot, okJson, signedInUser } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { connect, type Frame } from './testing/socket';
@@ -174,6 +174,30 @@ describe('roles follow identity changes at once', () => {
     const rows = socket.events().map((f) => (f.data!.payload as { $id: string }).$id).filter((id) => ['before', 'during', 'after'].includes(id));
     expect(rows).toEqual(['during']);
     expect(socket.frames.length).toBeGreaterThanOrEqual(seen);
+    socket.close();
+  });
+
+  it('a deleted team takes its role from the sockets of its former members', async () => {
+    const teamId = `gone${uniqueId()}`;
+    await okJson(await asRoot('/v1/teams', { method: 'POST', json: { teamId, name: 'Gone' } }), 201);
+    const t = await table([`read("team:${teamId}")`]);
+    const bob = await signedInUser();
+    await okJson(await asRoot(`/v1/teams/${teamId}/memberships`, { method: 'POST', json: { userId: bob.user.id, roles: ['owner'] } }), 201);
+    const socket = await connect('', cookieOf(bob));
+    await socket.subscribe([t.channel]);
+    await okJson(await asRoot(t.rows, { method: 'POST', json: { rowId: 'while', data: { status: 'x' } } }), 201);
+    await socket.next(eventNamed('rows.while.create'));
+    expect((await asRoot(`/v1/teams/${teamId}`, { method: 'DELETE' })).status).toBe(204);
+    // The sink asks the shards who held the team's role, then sends them their roles from D1.
+    await vi.waitFor(async () => {
+      const shards = await Promise.all(Array.from({ length: 16 }, (_, i) => env.REALTIME.get(env.REALTIME.idFromName(`shard:${i}`)).usersHolding([`team:${teamId}`])));
+      expect(shards.flat()).toEqual([]);
+    });
+    const from = socket.frames.length;
+    await okJson(await asRoot(t.rows, { method: 'POST', json: { rowId: 'after', data: { status: 'x' } } }), 201);
+    await new Promise((r) => setTimeout(r, 100));
+    await socket.settle();
+    expect(socket.events(from)).toEqual([]);
     socket.close();
   });
 
