@@ -67,8 +67,8 @@ const q = (query: object) => encodeURIComponent(JSON.stringify(query));
 /**
  * Principals plus what they act on: a database `db` with a table `t` (rowSecurity off; read for
  * users, create for users, update for the team, delete for label vip) holding row `r1`, user B's
- * session, and a second session of user A (so routes that end a session never end the one
- * the matrix uses).
+ * session, a second session of user A (so routes that end a session never end the one the
+ * matrix uses), and user A's presence `presenceOfA` (only A may read, change or delete it).
  */
 export async function buildFixtures() {
   const p = await principals();
@@ -83,7 +83,10 @@ export async function buildFixtures() {
   await must(root(`/v1/tablesdb/${db}/tables/t/rows`, { rowId: 'r1', data: { n: 1 } }));
   const spare = await createSession(env.DB, { userId: p.userA.userId, provider: 'email', factors: ['password'], duration: 3600 }, 10);
   const secret = `secret-${crypto.randomUUID()}`;
-  return { p, db, T, spareSessionOfA: spare.row.id, spareCookieOfA: encodeSessionValue({ id: p.userA.userId, secret: spare.secret }), secret, q };
+  // User A's presence, readable, changeable and deletable by A only (the default permissions).
+  const presenceOfA = `mxp${crypto.randomUUID().slice(0, 8)}`;
+  await must(call(`/v1/presences/${presenceOfA}`, { method: 'PUT', headers: p.userA.headers, json: { status: 'online' } }));
+  return { p, db, T, spareSessionOfA: spare.row.id, spareCookieOfA: encodeSessionValue({ id: p.userA.userId, secret: spare.secret }), secret, q, presenceOfA };
 }
 
 const keyCache = new Map<string, string>();

@@ -18,18 +18,8 @@ import { describe, it } from 'vitest';
 import { rootKey } from '../helpers';
 import { assertCoversRoutes, buildFixtures, everyone, keyOnly, ownAccount, runEntry, type Entry, type Fixtures, type Outcome } from './matrix-harness';
 
-/**
- * Routes not in the matrix yet (keep short; each needs an entry soon). Realtime landed as the
- * matrix did; its ACL is tested in workers/realtime (delivery and presences property tests).
- */
-const PENDING: readonly string[] = [
-  'GET /v1/realtime',
-  'GET /v1/presences',
-  'GET /v1/presences/:presenceId',
-  'PUT /v1/presences/:presenceId',
-  'PATCH /v1/presences/:presenceId',
-  'DELETE /v1/presences/:presenceId',
-];
+/** Routes not in the matrix yet (keep short; each needs an entry soon). */
+const PENDING: readonly string[] = [];
 
 const BAD = [400, 'general_argument_invalid'] as const;
 const none = 'no-such-id';
@@ -39,6 +29,11 @@ const db = (x: Fixtures, flavor: 'tablesdb' | 'databases' = 'tablesdb') => `/v1/
 const table = (x: Fixtures, flavor: 'tablesdb' | 'databases' = 'tablesdb') => `${db(x, flavor)}/${flavor === 'tablesdb' ? 'tables' : 'collections'}/t`;
 const rows = (x: Fixtures, flavor: 'tablesdb' | 'databases' = 'tablesdb') => `${table(x, flavor)}/${flavor === 'tablesdb' ? 'rows' : 'documents'}`;
 const bad = [...BAD] as [number, string];
+
+/** Presence routes: `owner` for user A and keys with the scope, `others` for every other user; guests have no presence scopes. */
+function presenceOutcomes(owner: number | [number, string], others: number | [number, string], over: Partial<Record<string, number | [number, string]>> = {}) {
+  return everyone(others, { guest: [401, 'general_unauthorized_scope'], userA: owner, keyWith: owner, keyWithout: [401, 'general_unauthorized_scope'], ...over });
+}
 
 /** Users API routes: keys with the scope only. */
 function usersRoute(path: (x: Fixtures) => string, scope: 'users.read' | 'users.write', ok: number | [number, string]): Entry {
@@ -314,6 +309,32 @@ const MATRIX: Record<string, Entry> = {
   'PUT /v1/webhooks/:webhookId': { path: () => `/v1/webhooks/${none}`, scope: 'webhooks.write', outcomes: keyOnly(bad) },
   'DELETE /v1/webhooks/:webhookId': { path: () => `/v1/webhooks/${none}`, scope: 'webhooks.write', outcomes: keyOnly(404) },
   'PATCH /v1/webhooks/:webhookId/secret': { path: () => `/v1/webhooks/${none}/secret`, scope: 'webhooks.write', outcomes: keyOnly(404) },
+
+  // Realtime answers plain HTTP with 426 before any credential is read (a refused WebSocket still
+  // opens and carries its error); who may listen to what over the socket is tested in
+  // workers/realtime (per-principal admission, the ACL property test, presences).
+  'GET /v1/realtime': {
+    path: () => '/v1/realtime?project=local', scope: 'public',
+    outcomes: everyone([426, 'general_protocol_unsupported'], { expiredJwt: [426, 'general_protocol_unsupported'], mfaPending: [426, 'general_protocol_unsupported'] }),
+  },
+  // Presences: users and keys with the scope; a presence is seen and changed only as its permissions allow.
+  'GET /v1/presences': {
+    path: () => '/v1/presences', scope: 'presences.read', outcomes: presenceOutcomes(200, 200), notContains: secrets,
+  },
+  'GET /v1/presences/:presenceId': {
+    path: (x) => `/v1/presences/${x.presenceOfA}`, scope: 'presences.read', outcomes: presenceOutcomes(200, [404, 'presence_not_found']), notContains: secrets,
+  },
+  'PUT /v1/presences/:presenceId': {
+    path: () => `/v1/presences/${none}`, scope: 'presences.write', outcomes: presenceOutcomes(bad, bad),
+  },
+  'PATCH /v1/presences/:presenceId': {
+    path: (x) => `/v1/presences/${x.presenceOfA}`, scope: 'presences.write', outcomes: presenceOutcomes(200, [404, 'presence_not_found']),
+  },
+  'DELETE /v1/presences/:presenceId': {
+    // Principals run in order: A deletes it (204), so the key, later, finds nothing.
+    path: (x) => `/v1/presences/${x.presenceOfA}`, scope: 'presences.write', fresh: true,
+    outcomes: presenceOutcomes(204, [404, 'presence_not_found'], { keyWith: [404, 'presence_not_found'] }),
+  },
 
   ...schemaRoutes('tablesdb'),
   ...schemaRoutes('databases'),
