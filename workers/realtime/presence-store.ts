@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { presences } from '../db/schema';
 import { jsonSafe, makeEvent, type LedgeEvent } from '../events/event';
-import { uniqueViolationText } from '../lib/d1';
+import { rawReader, uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { formatPermissions, type Permission } from '../lib/permissions';
 import { canAccess, itemEventRoles, permissionRowsJson, readScope, type Container } from '../lib/permissions-container';
@@ -20,6 +20,7 @@ import { nowDate, toAppwriteDate } from '../lib/time';
 export type PresenceRow = typeof presences.$inferSelect;
 
 export const PRESENCE_ACTIONS = ['read', 'update', 'delete'] as const;
+const presenceReader = rawReader(presences);
 const CONTAINER: Container = { permissions: [], itemSecurity: true, permsTable: 'presence_perms' };
 
 const PRESENCE_LIST: SystemList = {
@@ -139,11 +140,7 @@ export async function deletePresences(db: D1Database, ids: readonly string[]): P
     db.prepare('DELETE FROM presence_perms WHERE _seq IN (SELECT seq FROM presences WHERE id IN (SELECT value FROM json_each(?)))').bind(list),
     db.prepare('DELETE FROM presences WHERE id IN (SELECT value FROM json_each(?)) RETURNING *').bind(list),
   ]);
-  return deleted.results.map((r) => ({
-    seq: Number(r.seq), id: String(r.id), userId: String(r.user_id), status: (r.status as string | null) ?? null, source: String(r.source),
-    metadata: JSON.parse(String(r.metadata)), permissions: JSON.parse(String(r.permissions)), expiresAt: (r.expires_at as string | null) ?? null,
-    createdAt: String(r.created_at), updatedAt: String(r.updated_at),
-  }));
+  return deleted.results.map((r) => presenceReader.decode(r));
 }
 
 /** Live presences the caller may read (all of them for a key). */

@@ -75,10 +75,10 @@ export function invalid(message: string): never {
   throw new ApiError('general_query_invalid', message);
 }
 
-export const ucfirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const ucfirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** PHP's gettype() names, as Appwrite's messages use them. */
-export function typeName(value: unknown): string {
+function typeName(value: unknown): string {
   if (value === null) return 'NULL';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'double';
@@ -87,7 +87,7 @@ export function typeName(value: unknown): string {
 }
 
 /** JSON.parse, except integer literals beyond ±2^53 stay exact as `bigint` (node-appwrite sends them raw). */
-export function parseJson(text: string): unknown {
+function parseJson(text: string): unknown {
   return JSON.parse(text, function (_key: string, value: unknown, context?: { source?: string }) {
     if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
       return BigInt(context.source);
@@ -192,13 +192,13 @@ function integerIn(value: unknown, min: number, max: number, name: string): numb
   return value;
 }
 
-/** Parses and validates `raw` for `target`; throws `general_query_invalid` naming the problem. */
-export function parseQueries(raw: readonly string[], target: QueryTarget): ParsedQueries {
+/**
+ * The list's query strings read as `{method, attribute, values}` (Appwrite's count, length and
+ * syntax rules), each with the JSON it came from; lists and realtime subscriptions both start here.
+ */
+export function readQueryStrings(raw: readonly unknown[]): { q: RawQuery; node: unknown }[] {
   if (raw.length > QUERY_LIMITS.maxQueries) invalid(`Invalid query: A maximum of ${QUERY_LIMITS.maxQueries} queries is allowed`);
-  const out: ParsedQueries = { filters: [], orders: [], limit: QUERY_LIMITS.defaultLimit, offset: 0, cursor: null, select: null };
-  let limitSeen = false;
-  let offsetSeen = false;
-  for (const text of raw) {
+  return raw.map((text) => {
     if (typeof text !== 'string') invalid('Invalid query: Query must be a string');
     if (text.length > QUERY_LIMITS.maxQueryLength) invalid(`Invalid query: Each query must be at most ${QUERY_LIMITS.maxQueryLength} characters long`);
     let node: unknown;
@@ -207,7 +207,16 @@ export function parseQueries(raw: readonly string[], target: QueryTarget): Parse
     } catch {
       invalid('Invalid query: Syntax error');
     }
-    const q = rawQuery(node);
+    return { q: rawQuery(node), node };
+  });
+}
+
+/** Parses and validates `raw` for `target`; throws `general_query_invalid` naming the problem. */
+export function parseQueries(raw: readonly string[], target: QueryTarget): ParsedQueries {
+  const out: ParsedQueries = { filters: [], orders: [], limit: QUERY_LIMITS.defaultLimit, offset: 0, cursor: null, select: null };
+  let limitSeen = false;
+  let offsetSeen = false;
+  for (const { q } of readQueryStrings(raw)) {
     switch (q.method) {
       case 'limit': {
         const limit = integerIn(q.values[0], 1, QUERY_LIMITS.maxLimit, 'limit');

@@ -10,7 +10,7 @@
  * only a string; ordering compares two numbers or two strings and is false for any other pair.
  * A leaf on an attribute the payload lacks is false (`isNull` included).
  */
-import { QUERY_LIMITS, invalid, parseJson, rawQuery, type RawQuery } from './parse';
+import { QUERY_LIMITS, invalid, rawQuery, readQueryStrings, type RawQuery } from './parse';
 
 export const RUNTIME_METHODS = [
   'equal', 'notEqual', 'lessThan', 'lessThanEqual', 'greaterThan', 'greaterThanEqual', 'isNull', 'isNotNull', 'and', 'or', 'select',
@@ -51,20 +51,10 @@ function condition(q: RawQuery, depth: number): RuntimeCondition {
  * rewords it for the wire). Returns the filter and the queries re-serialised, as the ack shows them.
  */
 export function parseRuntimeQueries(raw: readonly unknown[]): { filter: RuntimeFilter; strings: string[] } {
-  if (raw.length > QUERY_LIMITS.maxQueries) invalid(`Invalid query: A maximum of ${QUERY_LIMITS.maxQueries} queries is allowed`);
   const conditions: RuntimeCondition[] = [];
   const strings: string[] = [];
   let selectAll = false;
-  for (const text of raw) {
-    if (typeof text !== 'string') invalid('Invalid query: Query must be a string');
-    if (text.length > QUERY_LIMITS.maxQueryLength) invalid(`Invalid query: Each query must be at most ${QUERY_LIMITS.maxQueryLength} characters long`);
-    let node: unknown;
-    try {
-      node = parseJson(text);
-    } catch {
-      invalid('Invalid query: Syntax error');
-    }
-    const q = rawQuery(node);
+  for (const { q, node } of readQueryStrings(raw)) {
     if (q.method === 'select') {
       if (q.values.length !== 1 || q.values[0] !== '*') {
         invalid('Only select("*") is allowed in Realtime queries. select("*") means "listen to all events".');
