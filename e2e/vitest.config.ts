@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
-    include: ['e2e/**/*.e2e.ts', 'test/security/node/**/*.node.ts'],
+    // sdk/test: the @ledge/client tests (its own unit tests, and the core scenarios against this Ledge).
+    include: ['e2e/**/*.e2e.ts', 'test/security/node/**/*.node.ts', 'sdk/test/**/*.test.ts', 'sdk/test/**/*.e2e.ts'],
     globalSetup: ['./e2e/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
