@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import { app } from './app';
 import { fetchAllowedHost, routeOutbound, type OutboundProps } from './functions/outbound';
 import { readConfig } from './lib/config';
+import { meteredD1, usageHeader } from './lib/d1-meter';
 import { dohResolver } from './lib/net';
 import { webhookDelivery } from './webhooks/deliver';
 import { consumeDeadLetters, consumeEvents, registerEventHandler } from './events/consumer';
@@ -42,8 +43,23 @@ export class FunctionOutbound extends WorkerEntrypoint<Env, OutboundProps> {
 registerEventHandler(functionTriggers);
 registerEventHandler(webhookDelivery());
 
+/**
+ * `D1_METER=on` (bench only, README "Configuration"): a request carrying `X-Ledge-D1-Meter` runs
+ * on a D1 binding that adds up its rows read and written, answered in `X-Ledge-D1-Rows`.
+ */
+async function fetchMetered(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const { db, usage } = meteredD1(env.DB);
+  const response = await app.fetch(request, { ...env, DB: db }, ctx);
+  const metered = new Response(response.body, response);
+  metered.headers.set('X-Ledge-D1-Rows', usageHeader(usage));
+  return metered;
+}
+
 export default {
-  fetch: app.fetch,
+  fetch(request, env, ctx) {
+    if (env.D1_METER === 'on' && request.headers.has('X-Ledge-D1-Meter')) return fetchMetered(request, env, ctx);
+    return app.fetch(request, env, ctx);
+  },
 
   async queue(batch, env, ctx) {
     if (batch.queue.endsWith('-dlq')) await consumeDeadLetters(batch, env);
