@@ -6,7 +6,19 @@ import { indexedColumnSql, READ_ROLE_COLUMN, SYSTEM_INDEXES } from './schema-sql
 /** What `select` may name on a row besides its columns. */
 export const ROW_SELECTABLE = ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'] as const;
 
+/** One target per table definition (definitions are immutable and cached per isolate). */
+const targets = new WeakMap<TableDef, QueryTarget>();
+
 export function queryTargetFor(table: TableDef): QueryTarget {
+  let target = targets.get(table);
+  if (!target) {
+    target = buildTarget(table);
+    targets.set(table, target);
+  }
+  return target;
+}
+
+function buildTarget(table: TableDef): QueryTarget {
   const fields: Record<string, QueryField> = {};
   for (const [key, sys] of Object.entries(SYSTEM_COLUMNS)) fields[key] = { column: sys.sqlName, kind: sys.kind, array: false, notNull: true };
   for (const col of table.columns) fields[col.key] = { column: col.sqlName, kind: storageKind(col.type), array: col.array };

@@ -103,6 +103,22 @@ export function rowsRoutes(api: RowApi) {
   const base = `/:databaseId/${parent}/:tableId/${api.listKey}`;
   const one = `${base}/:rowId`;
   const bulkKey = api.listKey;
+  // Built once per API, not once per request.
+  const bodies = {
+    create: z.object({
+      [api.idParam]: z.string().nullish(),
+      data: dataParam.optional(),
+      permissions: permissionsParam,
+      [bulkKey]: z.array(dataObject).max(1000).optional(),
+      transactionId: transactionParam,
+    }),
+    upsertMany: z.object({ [bulkKey]: z.array(dataObject).max(1000), transactionId: transactionParam }),
+    updateMany: z.object({ data: dataParam.optional(), queries: z.array(z.string()).max(100).optional(), transactionId: transactionParam }),
+    deleteMany: z.object({ queries: z.array(z.string()).max(100).optional(), transactionId: transactionParam }),
+    write: z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }),
+    remove: z.object({ transactionId: transactionParam }),
+    step: z.object({ value: numberParam.optional(), max: numberParam.nullish(), min: numberParam.nullish(), transactionId: transactionParam }),
+  };
 
   return new Hono<AppEnv>()
     .get(
@@ -120,16 +136,7 @@ export function rowsRoutes(api: RowApi) {
       },
     )
     .post(base, write, async (c) => {
-      const input = await readBody(
-        c,
-        z.object({
-          [api.idParam]: z.string().nullish(),
-          data: dataParam.optional(),
-          permissions: permissionsParam,
-          [bulkKey]: z.array(dataObject).max(1000).optional(),
-          transactionId: transactionParam,
-        }),
-      );
+      const input = await readBody(c, bodies.create);
       noTransaction(input.transactionId as string | null | undefined);
       const principal = c.get('principal');
       const data = (input.data ?? {}) as Record<string, unknown>;
@@ -162,7 +169,7 @@ export function rowsRoutes(api: RowApi) {
       return jsonBig(rowModel(table, row, api), 201);
     })
     .put(base, write, async (c) => {
-      const input = await readBody(c, z.object({ [bulkKey]: z.array(dataObject).max(1000), transactionId: transactionParam }));
+      const input = await readBody(c, bodies.upsertMany);
       noTransaction(input.transactionId as string | null | undefined);
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
@@ -171,7 +178,7 @@ export function rowsRoutes(api: RowApi) {
       return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
     })
     .patch(base, write, async (c) => {
-      const input = await readBody(c, z.object({ data: dataParam.optional(), queries: z.array(z.string()).max(100).optional(), transactionId: transactionParam }));
+      const input = await readBody(c, bodies.updateMany);
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
@@ -180,7 +187,7 @@ export function rowsRoutes(api: RowApi) {
       return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
     })
     .delete(base, write, async (c) => {
-      const input = await readBody(c, z.object({ queries: z.array(z.string()).max(100).optional(), transactionId: transactionParam }));
+      const input = await readBody(c, bodies.deleteMany);
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
@@ -200,7 +207,7 @@ export function rowsRoutes(api: RowApi) {
       return jsonBig(rowModel(table, value.row, api, value.select));
     })
     .put(one, write, async (c) => {
-      const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
+      const input = await readBody(c, bodies.write);
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const { table, value: found } = await readTable(c, api, callerOf(c), (table) => {
@@ -213,7 +220,7 @@ export function rowsRoutes(api: RowApi) {
       return jsonBig(rowModel(table, row, api));
     })
     .patch(one, write, async (c) => {
-      const input = await readBody(c, z.object({ data: dataParam.optional(), permissions: permissionsParam, transactionId: transactionParam }));
+      const input = await readBody(c, bodies.write);
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
@@ -222,7 +229,7 @@ export function rowsRoutes(api: RowApi) {
       return jsonBig(rowModel(table, row, api));
     })
     .delete(one, write, async (c) => {
-      const input = await readBody(c, z.object({ transactionId: transactionParam }));
+      const input = await readBody(c, bodies.remove);
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
@@ -233,10 +240,7 @@ export function rowsRoutes(api: RowApi) {
     .patch(`${one}/:column/:direction{increment|decrement}`, write, async (c) => {
       const direction = c.req.param('direction') as 'increment' | 'decrement';
       const boundKey = direction === 'increment' ? 'max' : 'min';
-      const input = await readBody(
-        c,
-        z.object({ value: numberParam.optional(), max: numberParam.nullish(), min: numberParam.nullish(), transactionId: transactionParam }),
-      );
+      const input = await readBody(c, bodies.step);
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const by = input.value ?? 1;

@@ -7,7 +7,7 @@
  */
 import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
-import { formatPermissions, parsePermissions, type Permission } from '../lib/permissions';
+import { formatPermissions, type Permission } from '../lib/permissions';
 import type { Principal } from '../lib/principal';
 import { nowDate } from '../lib/time';
 import {
@@ -16,85 +16,14 @@ import {
   itemReadRole,
   permissionRowsJson,
   resolveRowPermissions,
-  ROW_PERMISSION_ACTIONS,
 } from './row-permissions';
-import { assertRowFits, checkRowData, fromSqlValue, sameValue, selectExpr, toSqlValue, UndecodableValue, type RowApi } from './row-values';
+import { decodeRow, q, rowSelectSql, type StoredRow } from './row-model';
+import { assertRowFits, checkRowData, sameValue, toSqlValue, type RowApi } from './row-values';
 import { READ_ROLE_COLUMN } from './schema-sql';
 import { guardSql, mustApply, STALE, type ReadPlan, type TableGuard } from './table-cache';
 import type { ColumnDef, TableDef } from './types';
 
-export interface StoredRow {
-  seq: number;
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  permissions: Permission[];
-  /** Column key → value as the response model shows it. */
-  values: Record<string, unknown>;
-}
-
-export const q = (name: string) => `"${name.replaceAll('"', '')}"`;
-
-/** The SELECT list for a whole row; `alias` qualifies columns (e.g. `r.`). */
-export function rowSelectSql(table: TableDef, alias = ''): string {
-  const system = ['_seq', '_uid', '_createdAt', '_updatedAt', '_permissions'].map((c) => `${alias}${c} AS ${c}`);
-  return [...system, ...table.columns.map((c) => selectExpr(c, alias))].join(', ');
-}
-
-/**
- * A row as read from SQL. What was stored never fails a read: a cell that does not fit its column
- * reads as null (an array as `[]`) and unreadable permissions as none, each logged with the row id.
- */
-export function decodeRow(table: TableDef, raw: Record<string, unknown>): StoredRow {
-  const id = String(raw._uid);
-  const values: Record<string, unknown> = {};
-  for (const col of table.columns) {
-    try {
-      values[col.key] = fromSqlValue(col, raw[col.sqlName]);
-    } catch (e) {
-      if (!(e instanceof UndecodableValue)) throw e;
-      console.error(`[rows] undecodable value in table ${table.sqlName} column ${col.key} row ${id}: ${e.message}`);
-      values[col.key] = col.array ? [] : null;
-    }
-  }
-  return {
-    seq: Number(raw._seq),
-    id,
-    createdAt: String(raw._createdAt),
-    updatedAt: String(raw._updatedAt),
-    permissions: decodePermissions(table, id, raw._permissions),
-    values,
-  };
-}
-
-function decodePermissions(table: TableDef, id: string, raw: unknown): Permission[] {
-  try {
-    return parsePermissions(JSON.parse(String(raw ?? '[]')) as string[], ROW_PERMISSION_ACTIONS);
-  } catch (e) {
-    console.error(`[rows] undecodable permissions in table ${table.sqlName} row ${id}: ${(e as Error).message}`);
-    return [];
-  }
-}
-
-/**
- * The Row/Document response model. With `select` (a list of keys, `*` for all columns) only the
- * chosen columns appear; the `$` attributes always do, as utopia-php/database adds them to every
- * selection.
- */
-export function rowModel(table: TableDef, row: StoredRow, api: RowApi, select?: readonly string[] | null): Record<string, unknown> {
-  const all = !select || select.includes('*');
-  const out: Record<string, unknown> = {
-    $id: row.id,
-    $sequence: String(row.seq),
-    [api.parentKey]: table.id,
-    $databaseId: table.databaseId,
-    $createdAt: row.createdAt,
-    $updatedAt: row.updatedAt,
-    $permissions: formatPermissions(row.permissions),
-  };
-  for (const col of table.columns) if (all || select!.includes(col.key)) out[col.key] = row.values[col.key];
-  return out;
-}
+export { decodeRow, q, rowModel, rowSelectSql, type StoredRow } from './row-model';
 
 function findRowStatement(db: D1Database, table: TableDef, id: string): D1PreparedStatement {
   return db.prepare(`SELECT ${rowSelectSql(table)} FROM ${q(table.sqlName)} WHERE _uid = ?`).bind(id);

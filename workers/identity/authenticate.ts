@@ -64,15 +64,25 @@ export interface AuthContext {
 
 const ACCESS_REFRESH_MS = 24 * 3600 * 1000; // Appwrite's APP_USER_ACCESS
 const userReader = rawReader(users);
+/**
+ * What a principal needs of its user, and no more: a deferred read (identity/batch.ts) has no use
+ * for the rest of the row, and every value costs D1 encoding and the Worker decoding.
+ */
+const principalUserReader = rawReader(users, ['id', 'status', 'labels', 'emailVerification', 'phoneVerification', 'mfa', 'accessedAt']);
 
-function checkFor(db: D1Database, userId: string, match: SessionMatch): Pick<CredentialCheck, 'statements' | 'roles'> {
+/** `lean`: read only what the principal needs (`authenticatedUser` then has no row to offer). */
+export interface CheckOptions {
+  lean?: boolean;
+}
+
+function checkFor(db: D1Database, userId: string, match: SessionMatch, lean = false): Pick<CredentialCheck, 'statements' | 'roles'> {
   const now = nowDate();
   const session = 'secretHash' in match
     ? db.prepare('SELECT id, factors, expire FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, now)
     : db.prepare('SELECT id, factors, expire FROM sessions WHERE id = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.sessionId, userId, now);
   const statements = [
     session,
-    db.prepare(`${userReader.select} WHERE id = ? LIMIT 1`).bind(userId),
+    db.prepare(`${(lean ? principalUserReader : userReader).select} WHERE id = ? LIMIT 1`).bind(userId),
     db.prepare('SELECT id, team_id AS teamId, roles FROM memberships WHERE user_id = ? AND confirm = 1').bind(userId),
     // Read always (one indexed probe) so MFA never costs a second round trip.
     db.prepare("SELECT 1 AS ok FROM mfa_authenticators WHERE user_id = ? AND type = 'totp' AND verified = 1 LIMIT 1").bind(userId),
@@ -80,7 +90,7 @@ function checkFor(db: D1Database, userId: string, match: SessionMatch): Pick<Cre
   return { statements, roles: rolesSql(userId, match, now) };
 }
 
-function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt'): UserPrincipal | null {
+function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt', lean = false): UserPrincipal | null {
   const [sessionRes, userRes, membershipRes, totpRes] = results as D1Result<Record<string, unknown>>[];
   const session = sessionRes.results[0] as { id: string; factors: string; expire: string } | undefined;
   const raw = userRes.results[0];
@@ -92,7 +102,7 @@ function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt'
   // MFA: the session is held to the challenge routes until it has its second factor.
   const mfaPending = sessionMfaPending(user, JSON.parse(session.factors) as string[], totpRes.results.length > 0);
   const principal = userPrincipal(roleSubject(user, confirmed), session.id, via, mfaPending);
-  principalUsers.set(principal, user);
+  if (!lean) principalUsers.set(principal, user);
   principalExpiry.set(principal, Date.parse(session.expire));
   if (!user.accessedAt || Date.now() - Date.parse(user.accessedAt) > ACCESS_REFRESH_MS) {
     c.executionCtx.waitUntil(
@@ -103,15 +113,15 @@ function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt'
 }
 
 /** The session credential's check (cookie, `X-Appwrite-Session`, `X-Fallback-Cookies`) in `realm`, if one is sent. */
-export async function sessionCheck(c: Context<AppEnv>, realm: Realm = projectRealm(c.get('config'))): Promise<CredentialCheck | null> {
+export async function sessionCheck(c: Context<AppEnv>, realm: Realm = projectRealm(c.get('config')), opts: CheckOptions = {}): Promise<CredentialCheck | null> {
   const cred = sessionCredential(c.req.raw.headers, realm.id);
   if (!cred) return null;
   const withJwt = c.req.header('X-Appwrite-JWT') !== undefined;
   return {
     via: 'session',
-    ...checkFor(c.env.DB, cred.id, { secretHash: await sha256Hex(cred.secret) }),
+    ...checkFor(c.env.DB, cred.id, { secretHash: await sha256Hex(cred.secret) }, opts.lean),
     resolve(ctx, results) {
-      const principal = toPrincipal(ctx, results, 'session');
+      const principal = toPrincipal(ctx, results, 'session', opts.lean);
       // An unknown session is a guest; a live one beside a JWT is refused (Appwrite's rule).
       if (principal && withJwt) throw new ApiError('user_jwt_and_cookie_set');
       return principal;
@@ -120,15 +130,15 @@ export async function sessionCheck(c: Context<AppEnv>, realm: Realm = projectRea
 }
 
 /** The `X-Appwrite-JWT` check, if one is sent; its signature is verified here (bad → `user_jwt_invalid`). */
-export async function jwtCheck(c: Context<AppEnv>): Promise<CredentialCheck | null> {
+export async function jwtCheck(c: Context<AppEnv>, opts: CheckOptions = {}): Promise<CredentialCheck | null> {
   const jwt = c.req.header('X-Appwrite-JWT');
   if (!jwt) return null;
   const claims = await verifyJwtSignature(c.env, jwt);
   return {
     via: 'jwt',
-    ...checkFor(c.env.DB, claims.userId, { sessionId: claims.sessionId }),
+    ...checkFor(c.env.DB, claims.userId, { sessionId: claims.sessionId }, opts.lean),
     resolve(ctx, results) {
-      const principal = toPrincipal(ctx, results, 'jwt');
+      const principal = toPrincipal(ctx, results, 'jwt', opts.lean);
       if (!principal) throw new ApiError('user_jwt_invalid', 'Failed to verify JWT. The session has ended.');
       return principal;
     },
@@ -140,11 +150,11 @@ export async function jwtCheck(c: Context<AppEnv>): Promise<CredentialCheck | nu
  * JWT, not both (with both, an unknown session falls through to the JWT, so the middleware
  * resolves such a request eagerly). Undefined: both sent; null: neither.
  */
-export async function credentialCheck(c: Context<AppEnv>, realm?: Realm): Promise<CredentialCheck | null | undefined> {
+export async function credentialCheck(c: Context<AppEnv>, realm?: Realm, opts: CheckOptions = {}): Promise<CredentialCheck | null | undefined> {
   const hasJwt = c.req.header('X-Appwrite-JWT') !== undefined;
-  const session = await sessionCheck(c, realm);
+  const session = await sessionCheck(c, realm, opts);
   if (session && hasJwt) return undefined;
-  return session ?? jwtCheck(c);
+  return session ?? jwtCheck(c, opts);
 }
 
 /**

@@ -104,5 +104,6 @@ export async function batchWithPrincipal(c: Context<AppEnv>, statements: D1Prepa
 
 /** The middleware's deferral for the given routes (app.ts); none are deferred unless listed. */
 export function deferredRoutes(routes: Deferral['routes']): Deferral {
-  return { routes, check: (c) => credentialCheck(c) };
+  // Lean: a deferred read needs the principal, not the whole user row.
+  return { routes, check: (c) => credentialCheck(c, undefined, { lean: true }) };
 }

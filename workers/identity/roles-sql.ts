@@ -14,10 +14,15 @@ import type { RolesSql } from '../lib/permissions';
 export type SessionMatch = { secretHash: string } | { sessionId: string };
 
 export function rolesSql(userId: string, match: SessionMatch, now: string): RolesSql {
-  const [column, value] = 'secretHash' in match ? ['secret_hash', match.secretHash] : ['id', match.sessionId];
+  const bySecret = 'secretHash' in match;
+  return { sql: bySecret ? BY_SECRET : BY_ID, params: [JSON.stringify({ u: userId, s: bySecret ? match.secretHash : match.sessionId, n: now })] };
+}
+
+/** The roles SELECT for a session named by `column`; its one parameter is `{u, s, n}` JSON. */
+function rolesSelect(column: 'secret_hash' | 'id'): string {
   // One JSON parameter, however often the subquery appears in a statement. Four arms: D1 allows
   // at most five terms in a compound SELECT.
-  const sql = `WITH _rc(j) AS (SELECT ?),
+  return `WITH _rc(j) AS (SELECT ?),
 _ru AS MATERIALIZED (SELECT u.id AS id, u.labels AS labels,
     CASE WHEN u.email_verification OR u.phone_verification THEN 'verified' ELSE 'unverified' END AS st
   FROM _rc JOIN users AS u ON u.id = _rc.j->>'u'
@@ -29,8 +34,10 @@ SELECT _b.value AS value FROM json_each((SELECT CASE WHEN _ru.id IS NULL THEN '[
 UNION ALL SELECT _t.value FROM _rm, json_each(json_array('team:' || _rm.team, 'member:' || _rm.id)) AS _t
 UNION ALL SELECT 'team:' || _rm.team || '/' || _r.value FROM _rm, json_each(_rm.roles) AS _r
 UNION ALL SELECT 'label:' || _l.value FROM _ru, json_each(_ru.labels) AS _l`;
-  return { sql, params: [JSON.stringify({ u: userId, s: value, n: now })] };
 }
+
+const BY_SECRET = rolesSelect('secret_hash');
+const BY_ID = rolesSelect('id');
 
 /** The roles as one row, `roles` = a JSON array, for comparing with the resolved principal's. */
 export function rolesRowSql(roles: RolesSql): RolesSql {

@@ -1,5 +1,5 @@
 /**
- * The deployment's settings, read once per request from `[vars]` (see README "Configuration").
+ * The deployment's settings, read from `[vars]` once per isolate (see README "Configuration").
  * One deployment serves one project; everything project-wide comes from here.
  */
 export interface Config {
@@ -39,7 +39,19 @@ function int(value: string | undefined, fallback: number): number {
   return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
+/** Vars change only with a new deployment, hence a new isolate: one parse per `env` object. */
+const parsed = new WeakMap<object, Config>();
+
 export function readConfig(env: Env): Config {
+  let config = parsed.get(env);
+  if (!config) {
+    config = Object.freeze(parseConfig(env));
+    parsed.set(env, config);
+  }
+  return config;
+}
+
+function parseConfig(env: Env): Config {
   return {
     projectId: env.PROJECT_ID || 'local',
     projectName: env.PROJECT_NAME || 'Ledge',

@@ -1,9 +1,12 @@
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  return Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) =>
-    b.toString(16).padStart(2, '0'),
-  ).join('');
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let out = '';
+  for (let i = 0; i < view.length; i++) out += HEX[view[i]];
+  return out;
 }
 
 /** `bytes` random bytes as lowercase hex (a 32-byte secret is 256 bits). */
@@ -34,10 +37,13 @@ export function base64Encode(text: string): string {
 }
 
 export function base64Decode(b64: string): string | null {
+  let binary: string;
   try {
-    const binary = atob(b64);
-    return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    binary = atob(b64);
   } catch {
     return null;
   }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return decoder.decode(bytes);
 }

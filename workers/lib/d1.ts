@@ -19,8 +19,9 @@ export function uniqueViolationText(err: unknown): string | null {
  * column, and `decode` maps a raw row back to drizzle's typed row (JSON, booleans) with the
  * columns' own mappers — no second description of the table to drift.
  */
-export function rawReader<T extends Table>(table: T) {
-  const columns = Object.entries(getTableColumns(table)) as [string, Column][];
+export function rawReader<T extends Table>(table: T, only?: readonly (keyof T['$inferSelect'] & string)[]) {
+  // `only`: a narrower SELECT (fewer values for D1 to send and decode); the rest decode as null.
+  const columns = (Object.entries(getTableColumns(table)) as [string, Column][]).filter(([key]) => !only || only.includes(key));
   const list = columns.map(([, col]) => `"${col.name}"`).join(', ');
   const select = `SELECT ${list} FROM "${getTableName(table)}"`;
   return {

@@ -1,3 +1,4 @@
+import { toHex } from './crypto';
 import { fail } from './errors';
 
 const CUSTOM_ID = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,35}$/;
@@ -12,8 +13,7 @@ export function uniqueId(padding = 7): string {
   const now = Date.now();
   const sec = Math.floor(now / 1000).toString(16);
   const msec = (now % 1000).toString(16).padStart(5, '0');
-  const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(padding / 2)));
-  const rand = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('').slice(0, padding);
+  const rand = toHex(crypto.getRandomValues(new Uint8Array(Math.ceil(padding / 2)))).slice(0, padding);
   return sec + msec + rand;
 }
 

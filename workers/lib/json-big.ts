@@ -22,6 +22,12 @@ const MARK = '\u0000bigint:';
 
 /** JSON.stringify that writes `bigint` values as plain number literals. */
 export function stringifyJsonBig(value: unknown): string {
+  // Most bodies hold no bigint: plain JSON.stringify (no replacer call per value) refuses the rest.
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+  }
   const text = JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${MARK}${v.toString()}` : v));
   return text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
 }
