@@ -9,12 +9,14 @@ import { ROOT } from '../scripts/ledge-server.mjs';
 import { SkipWorkload, client } from './lib/api.mjs';
 import { comparePair } from './lib/load.mjs';
 import { waitForEventDrain } from './lib/quiet.mjs';
+import { costLines, costTable } from './lib/cost.mjs';
 import { goalLines, goals, ratios, table } from './lib/report.mjs';
 import { bundleSize, pinSelfOrContinue, startServers } from './lib/server.mjs';
 import { coldIsolateStartup, startupProfile } from './lib/startup.mjs';
 import { runAccount, runPing } from './workloads/basic.mjs';
 import { runFunctions } from './workloads/functions.mjs';
 import { runRealtime } from './workloads/realtime.mjs';
+import { runRange } from './workloads/range.mjs';
 import { runRows } from './workloads/rows.mjs';
 import { runStorage } from './workloads/storage.mjs';
 
@@ -39,6 +41,11 @@ const WORKLOADS = [
     key: 'rows',
     run: runRows,
     names: ['row get by id', `row list 25 of ${plan.rows}, filter+order (rowSecurity off / on)`, 'row create'],
+  },
+  {
+    key: 'range',
+    run: runRange,
+    names: [`range list 25 of ${plan.rows}, greaterThan+orderDesc(priority) (rowSecurity on, total=false / with total / orderAsc)`],
   },
   { key: 'storage', run: runStorage, names: ['file upload 1 KiB', `file upload ${plan.uploadMiB} MiB`, 'preview cache hit'] },
   { key: 'realtime', run: runRealtime, names: [`realtime fan-out to ${plan.subscribers} subscribers`, `realtime: ${plan.sockets} concurrent sockets`] },
@@ -134,6 +141,7 @@ async function main() {
   // The run itself keeps both cores busy, so only a load well above that at the end means company.
   const busy = loadAtStart > cpus().length * 0.75 || loadAtEnd > cpus().length + 0.5;
   const goalList = goals(rows, { bundle, plan });
+  const costs = costTable(rows);
   const rev = revision();
   const output = [
     '',
@@ -143,6 +151,8 @@ async function main() {
       (busy ? ' — WARNING: other processes were competing for the CPU; absolute figures are inflated, ratios less so.' : '.'),
     '',
     table(rows),
+    '',
+    costLines(costs),
     '',
     `Bundle: ${(bundle.raw / 1024).toFixed(1)} KiB, gzip ${(bundle.gzip / 1024).toFixed(1)} KiB` +
       (startup.wranglerGzipKiB ? ` (wrangler: ${startup.wranglerBundleKiB} KiB / gzip ${startup.wranglerGzipKiB} KiB)` : ''),
@@ -179,6 +189,8 @@ async function main() {
     startup,
     coldIsolateStartup: isolate,
     workloads: rows.map((r) => ({ ...r, ratios: ratios(r) ?? undefined })),
+    // D1 rows read/written per request (Ledge and baseline) and the monthly bills (bench/lib/cost.mjs).
+    costs,
     goals: goalList,
   };
   if (only) {

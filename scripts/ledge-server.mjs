@@ -43,10 +43,10 @@ function migrationStatements() {
 }
 
 /**
- * @param {{ vars?: Record<string,string>, secrets?: Record<string,string>, port?: number, script?: string, outboundService?: any, extraWorkers?: object[] }} [options]
+ * @param {{ vars?: Record<string,string>, secrets?: Record<string,string>, port?: number, script?: string, outboundService?: any, extraWorkers?: object[], inspectorPort?: number }} [options]
  *   extraWorkers: more Miniflare workers in the same instance (same workerd), each reached through
  *   its own `routes`; the benchmarks' bare baseline Worker runs this way, beside Ledge's bindings.
- * @returns {Promise<{ endpoint: string, url: URL, projectId: string, rootKey: string, mf: Miniflare, persist: string, dispose: () => Promise<void> }>}
+ * @returns {Promise<{ endpoint: string, url: URL, projectId: string, rootKey: string, script: string, mf: Miniflare, persist: string, dispose: () => Promise<void> }>}
  */
 export async function startLedge(options = {}) {
   const script = options.script ?? buildBundle();
@@ -59,6 +59,8 @@ export async function startLedge(options = {}) {
   const mf = new Miniflare(convertV4MiniflareOptions({
     host: '127.0.0.1',
     port: options.port ?? 0,
+    // The V8 inspector, for CPU profiles (bench/profile.mjs).
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     d1Persist: join(persist, 'd1'),
     r2Persist: join(persist, 'r2'),
     durableObjectsPersist: join(persist, 'do'),
@@ -87,6 +89,7 @@ export async function startLedge(options = {}) {
     url,
     projectId,
     rootKey: secrets.ROOT_API_KEY,
+    script,
     mf,
     persist,
     dispose: () => mf.dispose(),

@@ -12,14 +12,22 @@ let sql = null;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function configure(next) {
-  for (const name of [next.rowTable, next.statusColumn, next.scoreColumn, next.insertTable, ...(next.insertColumns ?? [])]) {
+  config = { ...config, ...next };
+  for (const name of [config.rowTable, config.statusColumn, config.scoreColumn, config.insertTable, config.rangeTable, config.priorityColumn, ...(config.insertColumns ?? [])]) {
     if (name !== undefined && !IDENT.test(name)) throw new Error(`bad identifier ${name}`);
   }
-  config = next;
+  next = config;
   sql = {
     point: next.rowTable ? `SELECT * FROM "${next.rowTable}" WHERE "_uid" = ?` : null,
     list: next.rowTable && next.statusColumn
       ? `SELECT * FROM "${next.rowTable}" WHERE "${next.statusColumn}" = ? ORDER BY "${next.scoreColumn}" DESC LIMIT 25`
+      : null,
+    // The range workload: a range filter and an order on the same column, one ascending index.
+    range: next.rangeTable
+      ? {
+          desc: `SELECT * FROM "${next.rangeTable}" WHERE "${next.priorityColumn}" > ? ORDER BY "${next.priorityColumn}" DESC LIMIT 25`,
+          asc: `SELECT * FROM "${next.rangeTable}" WHERE "${next.priorityColumn}" > ? ORDER BY "${next.priorityColumn}" ASC LIMIT 25`,
+        }
       : null,
     insert: next.insertTable
       ? `INSERT INTO "${next.insertTable}" (${next.insertColumns.map((c) => `"${c}"`).join(', ')}) VALUES (${next.insertColumns.map(() => '?').join(', ')})`
@@ -32,8 +40,23 @@ function need(statement) {
   return statement;
 }
 
-const json = (value, status = 200) =>
-  new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+/** D1's rows read/written of the request's statements, reported like Ledge's `X-Ledge-D1-Rows` when asked. */
+let usage = null;
+function count(...results) {
+  for (const r of results) {
+    if (!usage) continue;
+    usage.read += r.meta?.rows_read ?? 0;
+    usage.written += r.meta?.rows_written ?? 0;
+    usage.queries += 1;
+  }
+  return results.length === 1 ? results[0] : results;
+}
+
+const json = (value, status = 200) => {
+  const headers = { 'content-type': 'application/json' };
+  if (usage) headers['x-ledge-d1-rows'] = `read=${usage.read}; written=${usage.written}; queries=${usage.queries}`;
+  return new Response(JSON.stringify(value), { status, headers });
+};
 
 /** Trivial function source for Worker Loader calls; `id` varies to force a cold isolate. */
 const FUNCTION_SOURCE = 'export default { fetch(request) { return new Response("ok") } }';
@@ -42,6 +65,8 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const path = url.pathname.slice('/baseline'.length);
+    // Requests are handled one at a time per isolate here only when metered (the runner sends those sequentially).
+    usage = request.headers.has('x-ledge-d1-meter') ? { read: 0, written: 0, queries: 0 } : null;
     switch (`${request.method} ${path}`) {
       case 'GET /ping':
         return new Response('Pong!');
@@ -53,10 +78,10 @@ export default {
       // account.get: the session row and its user row, in one D1 round trip (the session cookie
       // carries the user id, so neither read waits for the other).
       case 'GET /account': {
-        const [session, user] = await env.DB.batch([
+        const [session, user] = count(...await env.DB.batch([
           env.DB.prepare('SELECT * FROM sessions WHERE id = ? AND user_id = ?').bind(url.searchParams.get('session'), url.searchParams.get('user')),
           env.DB.prepare('SELECT * FROM users WHERE id = ?').bind(url.searchParams.get('user')),
-        ]);
+        ]));
         if (!session.results[0] || !user.results[0]) return json({ error: 'no session' }, 401);
         return json(user.results[0]);
       }
@@ -68,19 +93,26 @@ export default {
       }
 
       case 'GET /row': {
-        const row = await env.DB.prepare(need(sql?.point)).bind(url.searchParams.get('id')).first();
+        // all() rather than first(): the same single-row read, with D1's meta.
+        const row = count(await env.DB.prepare(need(sql?.point)).bind(url.searchParams.get('id')).all()).results[0];
         return row ? json(row) : json({ error: 'not found' }, 404);
       }
 
       case 'GET /list': {
-        const { results } = await env.DB.prepare(need(sql?.list)).bind(url.searchParams.get('status')).all();
+        const { results } = count(await env.DB.prepare(need(sql?.list)).bind(url.searchParams.get('status')).all());
+        return json({ total: results.length, rows: results });
+      }
+
+      case 'GET /range': {
+        const statement = need(sql?.range)[url.searchParams.get('dir') === 'asc' ? 'asc' : 'desc'];
+        const { results } = count(await env.DB.prepare(statement).bind(Number(url.searchParams.get('min'))).all());
         return json({ total: results.length, rows: results });
       }
 
       case 'POST /rows': {
         const data = await request.json();
         const values = config.insertColumns.map((c) => (c === '_uid' ? crypto.randomUUID() : data[c] ?? null));
-        await env.DB.prepare(need(sql?.insert)).bind(...values).run();
+        count(await env.DB.prepare(need(sql?.insert)).bind(...values).run());
         return json({ ok: true }, 201);
       }
 

@@ -124,7 +124,27 @@ export async function comparePair(pair, plan) {
       }
     }
   }
-  return summarize(sides);
+  const summary = summarize(sides);
+  summary.ledge.d1 = await meter(pair.ledge);
+  summary.baseline.d1 = await meter(pair.baseline);
+  return summary;
+}
+
+/**
+ * D1 rows read and written per request: a few sequential requests asking for the counts
+ * (`X-Ledge-D1-Meter`, answered in `X-Ledge-D1-Rows` by Ledge with D1_METER=on and by the
+ * baseline); the median of each. Null when the side does not report them.
+ */
+export async function meter(target, times = 3) {
+  const samples = [];
+  for (let i = 0; i < times; i++) {
+    const res = await send({ ...target, headers: { ...(target.headers ?? {}), 'x-ledge-d1-meter': '1' } });
+    const header = res.headers['x-ledge-d1-rows'];
+    if (!header) return null;
+    samples.push(Object.fromEntries(String(header).split(';').map((p) => p.trim().split('=')).map(([k, v]) => [k, Number(v)])));
+  }
+  const med = (k) => median(samples.map((s) => s[k]));
+  return { rowsRead: med('read'), rowsWritten: med('written'), queries: med('queries') };
 }
 
 export function summarizeSide(side) {

@@ -66,6 +66,11 @@ export function goals(rows, { bundle, plan }) {
   const listOn = list('rowSecurity on');
   const listOffBare = list('rowSecurity off, total=false');
   const listOnBare = list('rowSecurity on, total=false');
+  const create = byPrefix(rows, 'row create');
+  const range = (what) => rows.find((r) => r.name.startsWith('range list 25') && r.name.includes(what) && r.ledge);
+  const rangeBare = range('orderDesc(priority) (rowSecurity on, total=false)');
+  const rangeTotal = range('orderDesc(priority) (rowSecurity on)');
+  const rangeAsc = range('orderAsc(priority)');
   const signIn = byPrefix(rows, 'session sign-in');
   const realtime = byPrefix(rows, 'realtime fan-out');
   const sockets = byPrefix(rows, 'realtime: ');
@@ -80,6 +85,11 @@ export function goals(rows, { bundle, plan }) {
     goal(`list-25 filter+order on ${plan.rows} rows, total=false: in-Worker p50 ≤ 5 ms${smallData}`, '≤ 5 ms', listOffBare && ping && listOffBare.ledge.p50 - ping.baseline.p50, (v) => v <= 5, notBuilt('row list, total=false')),
     goal(`list-25 rowSecurity on ≤ 1.5× off, with total (Ledge p50 on ÷ off)${smallData}`, '≤ 1.5×', listOn && listOff && listOn.ledge.p50 / listOff.ledge.p50, (v) => v <= 1.5, notBuilt('row list with rowSecurity on')),
     goal(`list-25 rowSecurity on ≤ 1.5× off, total=false${smallData}`, '≤ 1.5×', listOnBare && listOffBare && listOnBare.ledge.p50 / listOffBare.ledge.p50, (v) => v <= 1.5, notBuilt('row list with rowSecurity on, total=false')),
+    goal('row create throughput ≥ 0.5× bare INSERT', '≥ 0.5×', create && ratios(create).throughput, (v) => v >= 0.5, notBuilt('row create')),
+    goal(`range list-25 (greaterThan + orderDesc on one ascending index, rowSecurity on, total=false) throughput ≥ 0.5× bare SQL list${smallData}`, '≥ 0.5×', rangeBare && ratios(rangeBare).throughput, (v) => v >= 0.5, notBuilt('range list')),
+    goal(`range list-25 with total ≤ 1.5× the same list with total=false (Ledge p50)${smallData}`, '≤ 1.5×', rangeTotal && rangeBare && rangeTotal.ledge.p50 / rangeBare.ledge.p50, (v) => v <= 1.5, notBuilt('range list with total')),
+    goal(`list-25 ordered against its index's direction ≤ 1.2× the same list in the index's direction (Ledge p50 orderDesc ÷ orderAsc)${smallData}`, '≤ 1.2×', rangeBare && rangeAsc && rangeBare.ledge.p50 / rangeAsc.ledge.p50, (v) => v <= 1.2, notBuilt('range list, both directions')),
+    goal('D1 rows read per request ≤ 2× the bare operation\'s (every metered workload without a count; counts stay within Appwrite\'s 5,000 cap)', '≤ 2×', maxReadRatio(rows), (v) => v <= 2, 'no workload was metered'),
     goal('password check ≤ 30 ms (sign-in p50 − bare request p50, concurrency 1)', '≤ 30 ms', signIn && ratios(signIn).deltaP50Ms, (v) => v <= 30, notBuilt('sign-in')),
     goal(`realtime fan-out p99 ≤ 100 ms (${plan.subscribers} subscribers${plan.subscribers < 1000 ? '; the goal is for 1,000' : ''})`, '≤ 100 ms', realtime?.ledge.p99, (v) => v <= 100, notBuilt('realtime')),
     goal(`realtime: ${plan.sockets} concurrent sockets across the shards, every one reached, no error`, `${plan.sockets}`, sockets?.ledge.samples, (v) => v >= plan.sockets, notBuilt('realtime sockets')),
@@ -87,6 +97,18 @@ export function goals(rows, { bundle, plan }) {
     goal('function warm overhead ≤ 2 ms (warm execution p50 − bare Worker Loader call p50)', '≤ 2 ms', warm && ratios(warm).deltaP50Ms, (v) => v <= 2, notBuilt('functions')),
     goal('bundle ≤ 1 MiB gzip', '≤ 1024 KiB', bundle.gzip / 1024, (v) => v <= 1024, 'bundle not built'),
   ];
+}
+
+/**
+ * The largest Ledge ÷ baseline rows-read ratio among metered workloads that count nothing: a list
+ * with `total` counts up to 5,000 rows its baseline does not, so it is judged by the cap instead.
+ */
+function maxReadRatio(rows) {
+  const ratios = rows
+    .filter((r) => r.ledge?.d1 && r.baseline?.d1 && r.baseline.d1.rowsRead > 0)
+    .filter((r) => !/list/.test(r.name) || /total=false/.test(r.name))
+    .map((r) => r.ledge.d1.rowsRead / r.baseline.d1.rowsRead);
+  return ratios.length ? Math.max(...ratios) : null;
 }
 
 export function goalLines(list) {

@@ -74,7 +74,8 @@ export function bundleSize(script) {
 
 export async function startServers() {
   const script = buildBundle();
-  const ledge = await startLedge({ script, vars: { RATE_LIMITS: 'disabled' }, extraWorkers: [baselineWorker(script)] });
+  // D1_METER: requests that ask get their D1 rows read/written back (bench/lib/load.mjs `meter`).
+  const ledge = await startLedge({ script, vars: { RATE_LIMITS: 'disabled', D1_METER: 'on' }, extraWorkers: [baselineWorker(script)] });
   const pinning = pinWorkerd();
   const origin = ledge.url.origin;
   return {
