@@ -75,6 +75,10 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
   // Replay position: the newest event timestamp seen and the ids seen at it (replay is inclusive).
   let since: string | undefined;
   let seenAt = new Set<string>();
+  // How far the local clock runs ahead of the server's (plus the least latency seen), from events.
+  let skew = Infinity;
+  // Where a reconnect asks the replay buffer to start (server time, ms).
+  let resume = 0;
 
   const setState = (s: RealtimeState) => {
     if (s == state) return;
@@ -104,6 +108,9 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
 
   /** The socket closed or went silent: drop it and, unless closed on purpose, try again later. */
   function lost() {
+    // From the newer of the last event and the last frame heard (a pong proves nothing was missed
+    // before it), in server time and a second early: an idle socket asks only for the last moments.
+    if (state == 'open') resume = Math.max(since ? Date.parse(since) : 0, heard - (skew < Infinity ? skew : 0) - 1000);
     const socket = ws;
     ws = undefined;
     clearInterval(beat);
@@ -133,6 +140,7 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
       if (d.id && d.timestamp == since && seenAt.has(d.id)) return;
       if (!since || Date.parse(d.timestamp) > Date.parse(since)) (since = d.timestamp), (seenAt = new Set());
       if (d.id) seenAt.add(d.id);
+      skew = Math.min(skew, Date.now() - Date.parse(d.timestamp));
       for (const id of d.subscriptions ?? []) subs.get(id)?.callback(d);
     } else if (msg.type == 'response') {
       if (d.to == 'authentication') subscribeAll();
@@ -143,7 +151,7 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
           everOpen = true;
           attempt = 0;
           setState('open');
-          if (again && since) send('replay', { since });
+          if (again) send('replay', { since: new Date(resume).toISOString() });
         }
       } else if (d.to == 'replay' && d.gap) {
         const gap = { since: d.since, bufferStart: d.bufferStart };

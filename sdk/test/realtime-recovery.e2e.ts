@@ -98,6 +98,21 @@ describe('realtime recovery', () => {
     expect(l.states.at(-1)).toBe('closed');
   });
 
+  it('replays to a subscriber that had heard no event yet when the connection dropped', async () => {
+    const { databaseId, session, write } = await setUp(ledge);
+    const l = await listen(ledge, proxy.endpoint, session, databaseId);
+    await new Promise((r) => setTimeout(r, 1200)); // idle, with pongs
+    proxy.down = true;
+    proxy.networkError();
+    await write('missed');
+    await new Promise((r) => setTimeout(r, 300));
+    proxy.down = false;
+    await vi.waitFor(() => expect(l.titles()).toEqual(['missed']), { timeout: 10_000 });
+    expect(l.events[0].replay).toBe(true);
+    expect(l.gaps).toEqual([]);
+    l.c.realtime.close();
+  });
+
   it('fires onGap when the connection was gone longer than the replay buffer', async () => {
     // Another Ledge from the same bundle whose shards keep one second of events.
     const short = await startLedge({ script: inject('bundlePath'), vars: { ALLOWED_ORIGINS: 'http://app.test', RATE_LIMITS: 'disabled', REALTIME_REPLAY_SECONDS: '1' } });
@@ -115,7 +130,7 @@ describe('realtime recovery', () => {
       await new Promise((r) => setTimeout(r, 2500));
       relay.down = false;
       await vi.waitFor(() => expect(l.gaps).toHaveLength(1), { timeout: 10_000 });
-      expect(Date.parse(l.gaps[0].since)).toBe(Date.parse(seen));
+      expect(Date.parse(l.gaps[0].since)).toBeGreaterThanOrEqual(Date.parse(seen));
       expect(Date.parse(l.gaps[0].bufferStart)).toBeGreaterThan(Date.parse(seen));
       expect(l.states.slice(-2)).toEqual(['reconnecting', 'open']);
       // Still subscribed: live events flow again.

@@ -85,13 +85,14 @@ describe('CORS, header by header', () => {
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe(allowed);
     expect(res.headers.get('Access-Control-Allow-Credentials')).toBe('true');
     const allowHeaders = res.headers.get('Access-Control-Allow-Headers')!.toLowerCase();
-    for (const h of ['x-appwrite-project', 'x-appwrite-key', 'x-appwrite-jwt', 'x-appwrite-session', 'x-appwrite-response-format', 'x-sdk-name', 'x-sdk-version', 'content-range', 'x-fallback-cookies', 'x-appwrite-id']) {
+    for (const h of ['x-appwrite-project', 'x-appwrite-key', 'x-appwrite-jwt', 'x-appwrite-session', 'x-appwrite-response-format', 'x-sdk-name', 'x-sdk-version', 'content-range', 'x-fallback-cookies', 'x-appwrite-id', 'x-ledge-bookmark']) {
       expect(allowHeaders).toContain(h);
     }
     expect(res.headers.get('Access-Control-Allow-Methods')).toContain('PATCH');
     const exposed = res.headers.get('Access-Control-Expose-Headers')!.toLowerCase();
     expect(exposed).toContain('x-fallback-cookies');
     expect(exposed).toContain('x-appwrite-session');
+    expect(exposed).toContain('x-ledge-bookmark');
     expect(res.headers.get('Vary')).toContain('Origin');
   });
 

@@ -12,6 +12,8 @@ const ALLOW_HEADERS = [
   'X-Appwrite-Timestamp', 'X-Appwrite-User', 'X-Appwrite-Impersonate-User-Id',
   'X-Appwrite-Impersonate-User-Email', 'X-Appwrite-Impersonate-User-Phone', 'X-SDK-Name',
   'X-SDK-Platform', 'X-SDK-Language', 'X-SDK-Version', 'X-SDK-GraphQL', 'X-Appwrite-Warning',
+  // Ledge: the D1 read-replica bookmark @ledge/client sends back (read-your-writes).
+  'X-Ledge-Bookmark',
 ].join(', ');
 const EXPOSE_HEADERS = ['X-Appwrite-Session', 'X-Fallback-Cookies', 'X-Appwrite-Warning', 'X-Ledge-Bookmark'].join(', ');
 const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
