@@ -3,7 +3,7 @@
  * cookies, LedgeError, Appwrite's query-string and path conventions, backoff, the code generator.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateTypes } from '../src/codegen';
 import { backoffDelay, createClient, LedgeError, Query } from '../src/index';
 import { BLOG } from './fixtures';
@@ -89,6 +89,93 @@ describe('transport', () => {
     const aborting = ((_: string, init: RequestInit) => Promise.reject(init.signal?.reason)) as unknown as typeof globalThis.fetch;
     const file = new Blob(['x']);
     await expect(createClient({ ...config, fetch: aborting }).storage.createFile({ bucketId: 'b', file, signal: controller.signal })).rejects.toMatchObject({ code: 0, type: 'aborted' });
+  });
+});
+
+/** A WebSocket double the test drives by hand: what the client sends, and server frames and closes on demand. */
+function fakeSockets() {
+  const sockets: FakeSocket[] = [];
+  class FakeSocket {
+    readyState = 1;
+    sent: Array<{ type: string; data?: any }> = [];
+    onmessage: ((e: { data: string }) => void) | null = null;
+    onclose: (() => void) | null = null;
+    constructor(readonly url: string) {
+      sockets.push(this);
+    }
+    send(text: string) {
+      this.sent.push(JSON.parse(text));
+    }
+    close() {
+      this.readyState = 3;
+    }
+    frame(type: string, data?: unknown) {
+      this.onmessage?.({ data: JSON.stringify({ type, data }) });
+    }
+    drop() {
+      this.readyState = 3;
+      this.onclose?.();
+    }
+  }
+  return { sockets, WebSocket: FakeSocket as unknown as typeof globalThis.WebSocket };
+}
+
+describe('realtime without a server', () => {
+  it('authenticates with the session before subscribing, and a policy refusal (1008) is not retried', async () => {
+    const { sockets, WebSocket } = fakeSockets();
+    const states: string[] = [];
+    const client = createClient({ ...config, jwt: undefined, session: 'sess', WebSocket, realtime: { onState: (s) => states.push(s), backoff: { min: 1, max: 2 } } });
+    const subscribed = client.realtime.subscribe('account', () => {});
+    const ws = sockets[0];
+    expect(ws.url).toBe('ws://ledge.test/v1/realtime?project=p1');
+    ws.frame('connected', { channels: [], user: null });
+    expect(ws.sent).toEqual([{ type: 'authentication', data: { session: 'sess' } }]);
+    ws.frame('response', { to: 'authentication', success: true });
+    expect(ws.sent[1]).toMatchObject({ type: 'subscribe', data: [{ channels: ['account'], queries: [] }] });
+    ws.frame('response', { to: 'subscribe', success: true, subscriptions: [{ subscriptionId: ws.sent[1].data[0].subscriptionId }] });
+    await subscribed;
+    const errors: unknown[] = [];
+    client.realtime.onState(() => errors.push('state'));
+    ws.frame('error', { code: 1008, message: 'The session was deleted.' });
+    ws.drop();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sockets).toHaveLength(1);
+    expect(states).toEqual(['connecting', 'open', 'closed']);
+  });
+
+  it('retries a refused connection with growing delays and resubscribes under the same id', async () => {
+    const { sockets, WebSocket } = fakeSockets();
+    const client = createClient({ ...config, jwt: 'a.b.c', WebSocket, realtime: { backoff: { min: 20, max: 200 } } });
+    const events: unknown[] = [];
+    const subscribed = client.realtime.subscribe(['rows'], (e) => events.push(e.payload));
+    expect(sockets[0].url).toBe('ws://ledge.test/v1/realtime?project=p1&jwt=a.b.c');
+    sockets[0].frame('connected', {});
+    const id = sockets[0].sent[0].data[0].subscriptionId;
+    sockets[0].frame('response', { to: 'subscribe', subscriptions: [{ subscriptionId: id }] });
+    await subscribed;
+    const t1 = new Date().toISOString();
+    sockets[0].frame('event', { id: 'e1', timestamp: t1, payload: 1, subscriptions: [id] });
+    const times: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const before = Date.now();
+      sockets.at(-1)!.drop();
+      await vi.waitFor(() => expect(sockets).toHaveLength(i + 2), { timeout: 2000, interval: 2 });
+      times.push(Date.now() - before);
+    }
+    // 20·2^n ms jittered down to half at most: 10+, 20+, 40+, 80+.
+    times.forEach((t, n) => expect(t).toBeGreaterThanOrEqual(10 * 2 ** n - 2));
+    const last = sockets.at(-1)!;
+    last.frame('connected', {});
+    expect(last.sent[0]).toMatchObject({ type: 'subscribe', data: [{ subscriptionId: id, channels: ['rows'] }] });
+    last.frame('response', { to: 'subscribe', subscriptions: [{ subscriptionId: id }] });
+    // Replay from the last event seen (inclusive); its replayed copy is dropped, the missed one delivered.
+    expect(last.sent[1]).toEqual({ type: 'replay', data: { since: t1 } });
+    last.frame('event', { id: 'e1', timestamp: t1, payload: 1, subscriptions: [id], replay: true });
+    last.frame('event', { id: 'e2', timestamp: t1, payload: 2, subscriptions: [id], replay: true });
+    last.frame('response', { to: 'replay', success: true, gap: false });
+    expect(events).toEqual([1, 2]);
+    client.realtime.close();
+    expect(client.realtime.state).toBe('closed');
   });
 });
 
