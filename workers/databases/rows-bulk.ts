@@ -10,17 +10,20 @@ import type { Principal } from '../lib/principal';
 import { ROW_PERMISSION_ACTIONS } from './row-permissions';
 import { checkRowData, type RowApi } from './row-values';
 import { matchingRows } from './rows-list';
-import { decodeRow, deleteStatements, insertStatements, rowSelectSql, runRowBatch, updateStatements, type StoredRow } from './rows-store';
+import { failedOperator, isGuardFailure, operatorGuard } from './operators/guard';
+import { splitOperators, type OperatorUse } from './operators/parse';
+import { nowDate } from '../lib/time';
+import { decodeRow, deleteStatements, insertStatements, plainCreateData, rowSelectSql, runRowBatch, updateStatements, type StoredRow } from './rows-store';
 import type { TableDef } from './types';
 
 /** Appwrite's APP_LIMIT_DATABASE_BATCH. */
 export const BULK_LIMIT = 1000;
 
-function assertKey(principal: Principal) {
+export function assertKey(principal: Principal) {
   if (principal.kind !== 'key') throw new ApiError('general_unauthorized_scope');
 }
 
-function rowPermissionsOf(doc: Record<string, unknown>): Permission[] | null {
+export function rowPermissionsOf(doc: Record<string, unknown>): Permission[] | null {
   const raw = doc.$permissions;
   if (raw === undefined || raw === null) return null;
   if (!Array.isArray(raw) || !raw.every((p) => typeof p === 'string')) {
@@ -29,7 +32,7 @@ function rowPermissionsOf(doc: Record<string, unknown>): Permission[] | null {
   return parsePermissions(raw as string[], ROW_PERMISSION_ACTIONS);
 }
 
-function idOf(doc: Record<string, unknown>): string {
+export function idOf(doc: Record<string, unknown>): string {
   const raw = doc.$id;
   if (raw !== undefined && raw !== null && typeof raw !== 'string') throw new ApiError('general_bad_request', 'Invalid `$id`: Value must be a string');
   try {
@@ -56,7 +59,7 @@ type Checked = ReturnType<typeof checkRowData>;
 
 /** A document validated for `mode`; bulk calls come from server keys, so they are privileged. */
 const check = (table: TableDef, api: RowApi, doc: Record<string, unknown>, mode: 'create' | 'update'): Checked =>
-  checkRowData(table, doc, { api, mode, privileged: true });
+  checkRowData(table, mode === 'create' ? plainCreateData(table, api, doc) : doc, { api, mode, privileged: true });
 
 /**
  * One bulk batch in the making: per input row, either the row as it stays (a write that changes
@@ -67,6 +70,9 @@ class RowBatch {
   private readonly statements: D1PreparedStatement[] = [];
   private readonly rowAt: number[] = [];
   private readonly slots: (StoredRow | number)[] = [];
+  /** Rows whose operators are guarded, to name the refusal if a guard fails. */
+  private readonly guarded: { seq: number; ops: readonly OperatorUse[] }[] = [];
+  private readonly now = nowDate();
 
   constructor(
     private readonly db: D1Database,
@@ -78,7 +84,8 @@ class RowBatch {
     this.slots.push(row);
   }
 
-  private write(statements: D1PreparedStatement[]) {
+  private write(statements: D1PreparedStatement[], guard?: D1PreparedStatement) {
+    if (guard) this.statements.push(guard);
     this.slots.push(this.rowAt.length);
     this.rowAt.push(this.statements.length);
     this.statements.push(...statements);
@@ -89,15 +96,29 @@ class RowBatch {
   }
 
   /** `old` with the checked values applied; unchanged when nothing would change. */
-  update(old: StoredRow, checked: Checked, perms: Permission[] | null) {
-    const update = updateStatements(this.db, this.table, this.api, old, checked.values, perms ?? old.permissions, checked.updatedAt, checked.createdAt);
-    if (update) this.write(update);
-    else this.unchanged(old);
+  update(old: StoredRow, checked: Checked, perms: Permission[] | null, ops: readonly OperatorUse[] = []) {
+    const update = updateStatements(this.db, this.table, this.api, old, checked.values, perms ?? old.permissions, checked.updatedAt, checked.createdAt, ops, this.now);
+    if (!update) return this.unchanged(old);
+    if (ops.length) this.guarded.push({ seq: old.seq, ops });
+    this.write(update, ops.length ? operatorGuard(this.db, this.table, old.seq, ops, this.now) : undefined);
   }
 
   /** `ids`: the rows' ids in input order, so a collision names the right one. */
   async run(ids: string[]): Promise<StoredRow[]> {
-    const written = this.statements.length ? await runRowBatch(this.db, this.table, this.api, this.statements, this.rowAt, ids) : [];
+    let written: StoredRow[] = [];
+    try {
+      if (this.statements.length) written = await runRowBatch(this.db, this.table, this.api, this.statements, this.rowAt, ids);
+    } catch (e) {
+      if (!isGuardFailure(e) || !this.guarded.length) throw e;
+      // Rows sharing one set of operators (a bulk update) are diagnosed in one query.
+      const byOps = new Map<readonly OperatorUse[], number[]>();
+      for (const { seq, ops } of this.guarded) byOps.set(ops, [...(byOps.get(ops) ?? []), seq]);
+      for (const [ops, seqs] of byOps) {
+        const why = await failedOperator(this.db, this.table, seqs, ops, this.now);
+        if (why) throw new ApiError(this.api.errors.invalidStructure, `Invalid document structure: ${why}`);
+      }
+      throw new ApiError(this.api.errors.invalidStructure, 'Invalid document structure: an operator\'s result is not allowed');
+    }
     return this.slots.map((slot) => (typeof slot === 'number' ? written[slot] : slot));
   }
 }
@@ -139,7 +160,10 @@ export async function bulkUpsertRows(
   docs.forEach((doc, i) => {
     const old = existing.get(ids[i]);
     const perms = rowPermissionsOf(doc);
-    if (old) batch.update(old, check(table, api, doc, 'update'), perms);
+    if (old) {
+      const { plain, ops } = splitOperators(table, api, doc);
+      batch.update(old, check(table, api, plain, 'update'), perms, ops);
+    }
     else batch.create(ids[i], check(table, api, doc, 'create'), perms ?? []);
   });
   return batch.run(ids);
@@ -156,11 +180,12 @@ export async function bulkUpdateRows(
   assertKey(principal);
   // An update that names nothing to change is refused, as a single-row update is.
   if (Object.keys(data).length === 0) throw new ApiError(api.errors.missingPayload);
-  const checked = check(table, api, data, 'update');
+  const { plain, ops } = splitOperators(table, api, data);
+  const checked = check(table, api, plain, 'update');
   const perms = rowPermissionsOf(data);
   const rows = await matchingRows(db, table, api, queries);
   const batch = new RowBatch(db, table, api);
-  for (const old of rows) batch.update(old, checked, perms);
+  for (const old of rows) batch.update(old, checked, perms, ops);
   return batch.run(rows.map((r) => r.id));
 }
 

@@ -5,7 +5,6 @@
  * json_extract, so wide tables never reach D1's 100-parameter limit. Functions take plain
  * arguments (db, principal, table) and throw Appwrite errors; the two APIs differ only by `api`.
  */
-import { uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { formatPermissions, type Permission } from '../lib/permissions';
 import type { Principal } from '../lib/principal';
@@ -22,6 +21,10 @@ import { assertRowFits, checkRowData, sameValue, toSqlValue, type RowApi } from 
 import { READ_ROLE_COLUMN } from './schema-sql';
 import { guardSql, mustApply, STALE, type ReadPlan, type TableGuard } from './table-cache';
 import type { ColumnDef, TableDef } from './types';
+import { batchRows } from './rows-batch';
+import { isGuardFailure, operatorGuard, operatorRefusal } from './operators/guard';
+import { splitOperators, type OperatorUse } from './operators/parse';
+import { operatorSql, Params } from './operators/sql';
 
 export { decodeRow, q, rowModel, rowSelectSql, type StoredRow } from './row-model';
 
@@ -80,14 +83,6 @@ function permsInsert(db: D1Database, table: TableDef, seqSql: string, seqParam: 
     .bind(seqParam, permissionRowsJson(perms), ...guarded.params);
 }
 
-/** D1 reports constraint failures as text; tell a duplicate id from a unique index on a column. */
-function constraintError(e: unknown, table: TableDef, api: RowApi, id: string): ApiError | null {
-  const message = uniqueViolationText(e);
-  if (!message) return null;
-  if (message.includes(`${table.sqlName}._uid`)) return new ApiError(api.errors.alreadyExists, undefined, id);
-  return new ApiError(api.errors.uniqueViolation);
-}
-
 export interface RowWrite {
   data: Record<string, unknown>;
   /** Permission strings as sent; null/undefined = not sent. */
@@ -110,11 +105,18 @@ export async function createRow(
 ): Promise<StoredRow | typeof STALE> {
   const perms = resolveRowPermissions(principal, write.permissions, null);
   assertCanCreate(principal, table);
-  const checked = checkRowData(table, write.data, { api, mode: 'create', privileged: principal.kind === 'key' });
+  const checked = checkRowData(table, plainCreateData(table, api, write.data), { api, mode: 'create', privileged: principal.kind === 'key' });
   const statements = insertStatements(db, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard);
   const [inserted] = await batchRows(db, table, api, statements, id);
   const raw = inserted.results[0];
   return raw ? decodeRow(table, raw) : STALE;
+}
+
+/** Data for a new row: operators need a stored value to work on, so a create refuses them. */
+export function plainCreateData(table: TableDef, api: RowApi, data: Record<string, unknown>): Record<string, unknown> {
+  const { plain, ops } = splitOperators(table, api, data);
+  if (ops.length) throw new ApiError(api.errors.invalidStructure, `Invalid document structure: Attribute "${ops[0].col.key}": operators apply to existing rows only`);
+  return plain;
 }
 
 /** The INSERT (returning the row) and the side-table fill for one new row; both conditional on `guard`. */
@@ -152,30 +154,6 @@ function readRoleParam(table: TableDef, perms: readonly Permission[], n: number)
   return { names: [READ_ROLE_COLUMN], exprs: [`?${n}`], params: [itemReadRole(perms)] };
 }
 
-/**
- * Runs a batch; maps constraint failures to Appwrite errors. A batch writing several rows names
- * the id that collided (the first of `ids`, in input order, that now exists), not just the first.
- */
-async function batchRows(db: D1Database, table: TableDef, api: RowApi, statements: D1PreparedStatement[], ids: string | string[]) {
-  const list = typeof ids === 'string' ? [ids] : ids;
-  try {
-    return await db.batch<Record<string, unknown>>(statements);
-  } catch (e) {
-    const error = constraintError(e, table, api, list[0] ?? '');
-    if (!error) throw e;
-    if (error.type !== api.errors.alreadyExists || list.length < 2) throw error;
-    throw new ApiError(api.errors.alreadyExists, undefined, (await firstExisting(db, table, list)) ?? list[0]);
-  }
-}
-
-async function firstExisting(db: D1Database, table: TableDef, ids: string[]): Promise<string | null> {
-  const found = await db
-    .prepare(`SELECT j.value AS id FROM json_each(?) AS j JOIN ${q(table.sqlName)} AS t ON t._uid = j.value ORDER BY j.key LIMIT 1`)
-    .bind(JSON.stringify(ids))
-    .first<{ id: string }>();
-  return found?.id ?? null;
-}
-
 /** Runs a batch whose statements at `rowAt` return rows; maps constraint failures to Appwrite errors. */
 export async function runRowBatch(
   db: D1Database,
@@ -196,7 +174,8 @@ export async function runRowBatch(
 
 /**
  * The UPDATE (returning the row) and, when permissions changed, the side-table rewrite; null
- * when nothing would change.
+ * when nothing would change. Atomic operators (`ops`) are computed by the UPDATE itself from the
+ * stored value; their range checks are `operatorGuard`'s, which the caller runs just before.
  */
 export function updateStatements(
   db: D1Database,
@@ -207,19 +186,25 @@ export function updateStatements(
   perms: Permission[],
   updatedAt?: string,
   createdAt?: string,
+  ops: readonly OperatorUse[] = [],
+  now = nowDate(),
 ): D1PreparedStatement[] | null {
   const permsChanged =
     JSON.stringify(formatPermissions(perms).sort()) !== JSON.stringify(formatPermissions(old.permissions).sort());
-  const columns = table.columns.filter((c) => values.has(c.key) && !sameValue(values.get(c.key), old.values[c.key]));
-  if (columns.length === 0 && !permsChanged && createdAt === undefined && updatedAt === undefined) return null;
+  const operated = new Set(ops.map((o) => o.col.key));
+  const columns = table.columns.filter((c) => values.has(c.key) && !operated.has(c.key) && !sameValue(values.get(c.key), old.values[c.key]));
+  if (columns.length === 0 && ops.length === 0 && !permsChanged && createdAt === undefined && updatedAt === undefined) return null;
   // The whole row after the write must fit, not just the columns it changes.
   const after = new Map(table.columns.map((c) => [c.key, values.has(c.key) ? values.get(c.key) : old.values[c.key]]));
   assertRowFits(api, columnValuesJson(table.columns, after), formatPermissions(perms));
   const read = readRoleParam(table, perms, 6);
-  const sets = [...assignments(columns, 1), '_updatedAt = ?2', '_permissions = ?3', '_createdAt = COALESCE(?5, _createdAt)', ...read.names.map((n, i) => `${n} = ${read.exprs[i]}`)];
+  const p = new Params(6 + read.params.length);
+  const operatorSets = ops.map((op) => `${q(op.col.sqlName)} = ${operatorSql(op, p, now).set}`);
+  const sets = [...assignments(columns, 1), ...operatorSets, '_updatedAt = ?2', '_permissions = ?3', '_createdAt = COALESCE(?5, _createdAt)', ...read.names.map((n, i) => `${n} = ${read.exprs[i]}`)];
+  const sql = `UPDATE ${q(table.sqlName)} SET ${sets.join(', ')} WHERE _seq = ?4 RETURNING ${rowSelectSql(table)}`;
   const update = db
-    .prepare(`UPDATE ${q(table.sqlName)} SET ${sets.join(', ')} WHERE _seq = ?4 RETURNING ${rowSelectSql(table)}`)
-    .bind(columnValuesJson(columns, values), updatedAt ?? nowDate(), JSON.stringify(formatPermissions(perms)), old.seq, createdAt ?? null, ...read.params);
+    .prepare(sql)
+    .bind(columnValuesJson(columns, values), updatedAt ?? now, JSON.stringify(formatPermissions(perms)), old.seq, createdAt ?? null, ...read.params, ...p.usedBy(sql));
   const statements = [update];
   if (permsChanged) {
     statements.push(db.prepare(`DELETE FROM ${q(table.permsSqlName)} WHERE _seq = ?`).bind(old.seq));
@@ -232,6 +217,7 @@ export function updateStatements(
  * Writes `values` (and permissions, when they changed) onto an existing row in one batch.
  * Appwrite's update rule: a write that changes nothing needs only `read`; a real change needs
  * table `update`, or the row's `update` under rowSecurity — refused as `user_unauthorized` (401).
+ * Operators run behind their guard in the same batch; a refused guard changes nothing.
  */
 async function writeRow(
   db: D1Database,
@@ -243,12 +229,19 @@ async function writeRow(
   perms: Permission[],
   updatedAt?: string,
   createdAt?: string,
+  ops: readonly OperatorUse[] = [],
 ): Promise<StoredRow> {
-  const statements = updateStatements(db, table, api, old, values, perms, updatedAt, createdAt);
+  const now = nowDate();
+  const statements = updateStatements(db, table, api, old, values, perms, updatedAt, createdAt, ops, now);
   if (!canAccessRow(principal, table, old.permissions, statements ? 'update' : 'read')) throw new ApiError('user_unauthorized');
   if (!statements) return old;
-  const [row] = await runRowBatch(db, table, api, statements, [0], old.id);
-  return row;
+  if (ops.length === 0) return (await runRowBatch(db, table, api, statements, [0], old.id))[0];
+  try {
+    return (await runRowBatch(db, table, api, [operatorGuard(db, table, old.seq, ops, now), ...statements], [1], old.id))[0];
+  } catch (e) {
+    if (!isGuardFailure(e)) throw e;
+    throw new ApiError(api.errors.invalidStructure, `Invalid document structure: ${await operatorRefusal(db, table, [old.seq], ops, now)}`);
+  }
 }
 
 /** Appwrite refuses an update that sends neither data nor permissions. */
@@ -264,11 +257,12 @@ export function existingRow(old: StoredRow | null, api: RowApi, id: string): Sto
   return old;
 }
 
-/** Validates `write` as an update of `old` and applies it (see `writeRow`). */
+/** Validates `write` as an update of `old` and applies it (see `writeRow`); operator values run in SQL. */
 function applyUpdate(db: D1Database, principal: Principal, table: TableDef, api: RowApi, old: StoredRow, write: RowWrite): Promise<StoredRow> {
   const perms = resolveRowPermissions(principal, write.permissions, old.permissions);
-  const checked = checkRowData(table, write.data, { api, mode: 'update', privileged: principal.kind === 'key' });
-  return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt);
+  const { plain, ops } = splitOperators(table, api, write.data);
+  const checked = checkRowData(table, plain, { api, mode: 'update', privileged: principal.kind === 'key' });
+  return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt, ops);
 }
 
 /** PATCH: a partial update of data and/or permissions of `old` (the row `id` as just read). */

@@ -4,7 +4,8 @@
 // schema-store.ts creates and drops at run time. Keys compare case-insensitively, as SQLite
 // column names do.
 // ---------------------------------------------------------------------------------------------
-import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import { sqliteTable, text, integer, index, uniqueIndex, check } from 'drizzle-orm/sqlite-core';
 import { bool, json } from './columns';
 
 /** User databases; `type` is `tablesdb` or `legacy` (which API created it; both APIs serve both). */
@@ -86,3 +87,10 @@ export const dbIndexes = sqliteTable(
   },
   (t) => [uniqueIndex('indexes_table_key').on(t.tableSeq, t.key)],
 );
+
+/**
+ * Never holds a row (migrations/0022): a guard statement inserts here exactly when its condition
+ * fails, the CHECK refuses it, and D1 rolls back the batch the guard rides in
+ * (workers/databases/operators/guard.ts).
+ */
+export const writeGuards = sqliteTable('write_guards', { ok: integer('ok').notNull() }, (t) => [check('ledge_write_guard', sql`${t.ok} = 1`)]);
