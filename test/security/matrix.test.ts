@@ -62,6 +62,10 @@ function schemaRoutes(flavor: 'tablesdb' | 'databases'): Record<string, Entry> {
     [`GET ${tPath}/${columns}`]: e((x) => `${table(x, flavor)}/${columns}`, s('columns', 'read'), 200),
     [`POST ${tPath}/${columns}/:type`]: e((x) => `${table(x, flavor)}/${columns}/integer`, s('columns', 'write'), bad),
     [`PATCH ${tPath}/${columns}/:type/:key`]: e((x) => `${table(x, flavor)}/${columns}/integer/n`, s('columns', 'write'), bad),
+    [`POST ${tPath}/${columns}/relationship`]: e((x) => `${table(x, flavor)}/${columns}/relationship`, s('columns', 'write'), bad),
+    ...(flavor === 'tablesdb'
+      ? { [`PATCH ${tPath}/${columns}/:key/relationship`]: e((x) => `${table(x, flavor)}/${columns}/${none}/relationship`, s('columns', 'write'), 404) }
+      : { [`PATCH ${tPath}/${columns}/relationship/:key`]: e((x) => `${table(x, flavor)}/${columns}/relationship/${none}`, s('columns', 'write'), 404) }),
     [`GET ${tPath}/${columns}/:key`]: e((x) => `${table(x, flavor)}/${columns}/n`, s('columns', 'read'), 200),
     [`DELETE ${tPath}/${columns}/:key`]: e((x) => `${table(x, flavor)}/${columns}/${none}`, s('columns', 'write'), 404),
     [`GET ${tPath}/indexes`]: e((x) => `${table(x, flavor)}/indexes`, s('indexes', 'read'), 200),

@@ -109,7 +109,8 @@ export async function updateColumn(
   const statements: D1PreparedStatement[] = [];
   if (newKey) {
     const others = table.columns.filter((c) => c.key !== key);
-    if (others.some((c) => c.key.toLowerCase() === newKey.toLowerCase())) throw flavoredError(flavor, 'columnExists', undefined, newKey);
+    const relationKeys = table.relationships.filter((r) => r.visible).map((r) => r.key);
+    if ([...others.map((c) => c.key), ...relationKeys].some((k) => k.toLowerCase() === newKey.toLowerCase())) throw flavoredError(flavor, 'columnExists', undefined, newKey);
     if (newKey.toLowerCase() === key.toLowerCase()) {
       // SQLite names are case-insensitive: a case-only rename goes through a name no key can take.
       statements.push(db.prepare(renameColumnSql(table.seq, key, `_${key}`)), db.prepare(renameColumnSql(table.seq, `_${key}`, newKey)));

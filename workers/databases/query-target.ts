@@ -2,6 +2,7 @@
 import { ftsColumnName, storageKind, SYSTEM_COLUMNS, type TableDef } from './types';
 import type { IndexShape, QueryField, QueryTarget } from '../lib/query';
 import { indexedColumnSql, READ_ROLE_COLUMN, SYSTEM_INDEXES } from './schema-sql';
+import { isMany, linkColumns, linkTableName } from './relationships/types';
 
 /** What `select` may name on a row besides its columns. */
 export const ROW_SELECTABLE = ['$id', '$sequence', '$createdAt', '$updatedAt', '$permissions', '$tableId', '$collectionId', '$databaseId'] as const;
@@ -22,6 +23,12 @@ function buildTarget(table: TableDef): QueryTarget {
   const fields: Record<string, QueryField> = {};
   for (const [key, sys] of Object.entries(SYSTEM_COLUMNS)) fields[key] = { column: sys.sqlName, kind: sys.kind, array: false, notNull: true };
   for (const col of table.columns) fields[col.key] = { column: col.sqlName, kind: storageKind(col.type), array: col.array };
+  // Relationship columns filter by related row id through their link table (lib/query `link`).
+  for (const rel of table.relationships) {
+    if (!rel.visible) continue;
+    const { own, other } = linkColumns(rel.side);
+    fields[rel.key] = { column: SYSTEM_COLUMNS.$id.sqlName, kind: 'text', array: isMany(rel), link: { table: linkTableName(rel.seq), own, other } };
+  }
   // The first fulltext index covering a key serves `search` on it.
   for (const index of table.indexes) {
     if (index.type !== 'fulltext') continue;

@@ -12,7 +12,7 @@ const perms = (...list: string[]) => parsePermissions(list, ['read', 'create', '
 function table(permissions: string[], rowSecurity: boolean): TableDef {
   return {
     databaseId: 'db', id: 't', seq: 1, name: 'T', enabled: true, rowSecurity, permissions: perms(...permissions),
-    sqlName: 'pt_1', permsSqlName: 'pt_1_perms', readRole: false, columns: [], indexes: [], createdAt: '', updatedAt: '',
+    sqlName: 'pt_1', permsSqlName: 'pt_1_perms', readRole: false, columns: [], relationships: [], indexes: [], createdAt: '', updatedAt: '',
   };
 }
 

@@ -24,6 +24,8 @@ import { stepColumn, steppableColumn } from './rows-step';
 import { loadFresh, readWithTable, writeWithTable, type ReadPlan, type TableRef } from './table-cache';
 import { callerOf, type Caller } from '../identity/batch';
 import type { TableDef } from './types';
+import { modelRows } from './relationships/read';
+import { assertNoRelationships, restrictedAsApiError, rowDeleteExtra, rowWrite } from './relationships/row-hooks';
 
 const dataObject = z.record(z.string(), z.unknown());
 /**
@@ -68,6 +70,7 @@ function visibilityGate(api: RowApi, keyed: boolean) {
 async function tableFor(c: Context<AppEnv>, api: RowApi, principal: Principal): Promise<TableDef> {
   const { table, databaseEnabled } = await loadFresh(c.env.DB, tableRef(c, api));
   visibilityGate(api, principal.kind === 'key')(table, databaseEnabled);
+  assertNoRelationships(table);
   return table;
 }
 
@@ -132,7 +135,8 @@ export function rowsRoutes(api: RowApi) {
         const { table, value: result } = await readTable(c, api, caller, (table) =>
           listPlan(c.env.DB, caller, table, api, input.queries ?? [], input.total !== false),
         );
-        return jsonBig({ total: result.total, [api.listKey]: result.rows.map((r) => rowModel(table, r, api, result.select)) });
+        const models = await modelRows({ db: c.env.DB, principal: caller.principal(), api }, table, result.rows, result.select);
+        return jsonBig({ total: result.total, [api.listKey]: models });
       },
     )
     .post(base, write, async (c) => {
@@ -163,7 +167,7 @@ export function rowsRoutes(api: RowApi) {
         const rawId = input[api.idParam] as string | null | undefined;
         if (!rawId) throw new ApiError(api.errors.missingData, `${api.flavor === 'tablesdb' ? 'Row' : 'Document'} ID is required when creating a single ${api.flavor === 'tablesdb' ? 'row' : 'document'}.`);
         const id = resolveId(rawId, api.idParam);
-        return createRow(c.env.DB, principal, table, api, id, { data, permissions: input.permissions as string[] | null | undefined }, guard);
+        return createRow(c.env.DB, principal, table, api, id, rowWrite(c.env.DB, principal, api, table, id, data, input.permissions as string[] | null | undefined), guard);
       });
       publish(c, table, api, [row], 'create');
       return jsonBig(rowModel(table, row, api), 201);
@@ -204,7 +208,8 @@ export function rowsRoutes(api: RowApi) {
         const plan = getRowPlan(c.env.DB, () => caller.principal(), table, api, c.req.param('rowId')!);
         return { statements: plan.statements, finish: (results) => ({ row: plan.finish(results), select }) };
       });
-      return jsonBig(rowModel(table, value.row, api, value.select));
+      const [model] = await modelRows({ db: c.env.DB, principal: caller.principal(), api }, table, [value.row], value.select);
+      return jsonBig(model);
     })
     .put(one, write, async (c) => {
       const input = await readBody(c, bodies.write);
@@ -215,7 +220,8 @@ export function rowsRoutes(api: RowApi) {
         const find = findRowPlan(c.env.DB, table, id);
         return { statements: find.statements, finish: (results) => ({ id, old: find.finish(results) }) };
       });
-      const { row } = await upsertRow(c.env.DB, principal, table, api, found.id, found.old, { data: input.data ?? {}, permissions: input.permissions });
+      const write = rowWrite(c.env.DB, principal, api, table, found.id, input.data ?? {}, input.permissions);
+      const { row } = await upsertRow(c.env.DB, principal, table, api, found.id, found.old, write);
       publish(c, table, api, [row], 'upsert');
       return jsonBig(rowModel(table, row, api));
     })
@@ -224,7 +230,8 @@ export function rowsRoutes(api: RowApi) {
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
-      const row = await updateRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old, { data: input.data ?? {}, permissions: input.permissions });
+      const id = c.req.param('rowId')!;
+      const row = await updateRow(c.env.DB, principal, table, api, id, old, rowWrite(c.env.DB, principal, api, table, id, input.data ?? {}, input.permissions));
       publish(c, table, api, [row], 'update');
       return jsonBig(rowModel(table, row, api));
     })
@@ -233,7 +240,7 @@ export function rowsRoutes(api: RowApi) {
       noTransaction(input.transactionId);
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
-      const row = await deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old);
+      const row = await restrictedAsApiError(api, () => deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old, rowDeleteExtra(c.env.DB, api, table)));
       publish(c, table, api, [row], 'delete');
       return c.body(null, 204);
     })

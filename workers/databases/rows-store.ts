@@ -87,6 +87,12 @@ export interface RowWrite {
   data: Record<string, unknown>;
   /** Permission strings as sent; null/undefined = not sent. */
   permissions?: string[] | null;
+  /**
+   * Statements that belong to this write (related rows and links, relationships/write.ts), built
+   * once the row's own checks passed and run after its own statements in the same batch. A write
+   * with them is never made on a cached definition, and always updates the row.
+   */
+  extra?: () => Promise<D1PreparedStatement[]>;
 }
 
 /**
@@ -106,7 +112,9 @@ export async function createRow(
   const perms = resolveRowPermissions(principal, write.permissions, null);
   assertCanCreate(principal, table);
   const checked = checkRowData(table, plainCreateData(table, api, write.data), { api, mode: 'create', privileged: principal.kind === 'key' });
+  if (write.extra && guard) return STALE;
   const statements = insertStatements(db, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard);
+  if (write.extra) statements.push(...(await write.extra()));
   const [inserted] = await batchRows(db, table, api, statements, id);
   const raw = inserted.results[0];
   return raw ? decodeRow(table, raw) : STALE;
@@ -230,11 +238,13 @@ async function writeRow(
   updatedAt?: string,
   createdAt?: string,
   ops: readonly OperatorUse[] = [],
+  extra?: RowWrite['extra'],
 ): Promise<StoredRow> {
   const now = nowDate();
-  const statements = updateStatements(db, table, api, old, values, perms, updatedAt, createdAt, ops, now);
+  const statements = updateStatements(db, table, api, old, values, perms, extra ? (updatedAt ?? now) : updatedAt, createdAt, ops, now);
   if (!canAccessRow(principal, table, old.permissions, statements ? 'update' : 'read')) throw new ApiError('user_unauthorized');
   if (!statements) return old;
+  if (extra) statements.push(...(await extra()));
   if (ops.length === 0) return (await runRowBatch(db, table, api, statements, [0], old.id))[0];
   try {
     return (await runRowBatch(db, table, api, [operatorGuard(db, table, old.seq, ops, now), ...statements], [1], old.id))[0];
@@ -246,7 +256,7 @@ async function writeRow(
 
 /** Appwrite refuses an update that sends neither data nor permissions. */
 function assertPayload(write: RowWrite, api: RowApi) {
-  if (Object.keys(write.data).length === 0 && (write.permissions === null || write.permissions === undefined)) {
+  if (Object.keys(write.data).length === 0 && !write.extra && (write.permissions === null || write.permissions === undefined)) {
     throw new ApiError(api.errors.missingPayload);
   }
 }
@@ -262,7 +272,7 @@ function applyUpdate(db: D1Database, principal: Principal, table: TableDef, api:
   const perms = resolveRowPermissions(principal, write.permissions, old.permissions);
   const { plain, ops } = splitOperators(table, api, write.data);
   const checked = checkRowData(table, plain, { api, mode: 'update', privileged: principal.kind === 'key' });
-  return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt, ops);
+  return writeRow(db, principal, table, api, old, checked.values, perms, checked.updatedAt, checked.createdAt, ops, write.extra);
 }
 
 /** PATCH: a partial update of data and/or permissions of `old` (the row `id` as just read). */
@@ -314,9 +324,18 @@ export function deleteStatements(db: D1Database, table: TableDef, seqs: number[]
 }
 
 /** DELETE of `found` (the row `id` as just read): needs `delete` (table, or row under rowSecurity); removes the row and its permissions together. */
-export async function deleteRow(db: D1Database, principal: Principal, table: TableDef, api: RowApi, id: string, found: StoredRow | null): Promise<StoredRow> {
+export async function deleteRow(
+  db: D1Database,
+  principal: Principal,
+  table: TableDef,
+  api: RowApi,
+  id: string,
+  found: StoredRow | null,
+  extra?: (row: StoredRow) => Promise<D1PreparedStatement[]>,
+): Promise<StoredRow> {
   const old = existingRow(found, api, id);
   if (!canAccessRow(principal, table, old.permissions, 'delete')) throw new ApiError('user_unauthorized');
-  await db.batch(deleteStatements(db, table, [old.seq]));
+  // `extra`: what the delete brings along in the same batch (relationships/delete.ts: onDelete rules).
+  await db.batch([...(extra ? await extra(old) : []), ...deleteStatements(db, table, [old.seq])]);
   return old;
 }

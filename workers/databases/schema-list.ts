@@ -90,7 +90,7 @@ export async function queryTables(db: D1Database, flavor: Flavor, databaseId: st
 export async function queryColumns(db: D1Database, flavor: Flavor, databaseId: string, tableId: string, input: SystemListInput) {
   const table = await loadTable(db, databaseId, tableId, flavor);
   const { keys, total } = await runSystemList(db, LISTS[flavor].columns, { ...input, sourceParams: [table.seq] });
-  return { total, columns: await columnsBySeq(db, keys) };
+  return { total, columns: await columnsBySeq(db, keys), table };
 }
 
 /** Unknown database or table → the flavor's not-found error. Indexes have no `search` (as in Appwrite). */

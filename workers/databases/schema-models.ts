@@ -8,6 +8,7 @@ import { columnWidth, MAX_ROW_BYTES } from './column-rules';
 import type { Flavor } from './flavor';
 import type { DatabaseDef } from './schema-store';
 import type { ColumnDef, IndexDef, TableDef } from './types';
+import { relationColumnModel } from './relationships/model';
 
 export function databaseModel(d: DatabaseDef) {
   return { $id: d.id, name: d.name, $createdAt: d.createdAt, $updatedAt: d.updatedAt, enabled: d.enabled, type: d.type };
@@ -82,7 +83,7 @@ export function tableModel(t: TableDef, flavor: Flavor) {
     name: t.name,
     enabled: t.enabled,
     [tables ? 'rowSecurity' : 'documentSecurity']: t.rowSecurity,
-    [tables ? 'columns' : 'attributes']: t.columns.map(columnModel),
+    [tables ? 'columns' : 'attributes']: [...t.columns.map(columnModel), ...t.relationships.filter((r) => r.visible).map((r) => relationColumnModel(r, flavor))],
     indexes: t.indexes.map((i) => indexModel(i, flavor)),
     bytesMax: MAX_ROW_BYTES,
     bytesUsed: t.columns.reduce((sum, c) => sum + columnWidth({ type: c.type, size: c.size ?? 0, array: c.array }), 0),

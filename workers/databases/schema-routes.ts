@@ -28,6 +28,9 @@ import {
   updateDatabase, updateTable,
 } from './schema-store';
 import type { ColumnType } from './types';
+import { visibleRelation } from './relationships/defs';
+import { createRelationshipSchema, relationColumnModel, updateRelationshipSchema } from './relationships/model';
+import { createRelationship, deleteRelationship, findRelation, updateRelationship } from './relationships/schema-ops';
 
 /** Appwrite's rule: the caller needs any one of the route's scopes. Sessions and guests hold none of these. */
 function requireAnyScope(...scopes: string[]): MiddlewareHandler<AppEnv> {
@@ -177,8 +180,31 @@ export function schemaRoutes(flavor: Flavor) {
     // ---- columns / attributes ----
     .get(`/:databaseId/${T}/:tableId/${C}`, scope.columnsRead, listQuery, async (c) => {
       const { db, t } = params(c);
-      const { total, columns } = await queryColumns(c.env.DB, flavor, db, t, c.req.valid('query'));
-      return jsonBig({ total, [C]: columns.map(columnModel) });
+      const { total, columns, table } = await queryColumns(c.env.DB, flavor, db, t, c.req.valid('query'));
+      const model = (col: (typeof columns)[number]) => {
+        const rel = (col.type as string) === 'relationship' ? visibleRelation(table.relationships, col.key) : undefined;
+        return rel ? relationColumnModel(rel, flavor) : columnModel(col);
+      };
+      return jsonBig({ total, [C]: columns.map(model) });
+    })
+    // Relationship columns first: the generic `${C}/:type/:key` route below would take their PATCH.
+    .post(`/:databaseId/${T}/:tableId/${C}/relationship`, scope.columnsWrite, async (c) => {
+      const input = await readBody(c, createRelationshipSchema(flavor));
+      const { db, t } = params(c);
+      const { parent, related } = await createRelationship(c.env.DB, flavor, db, t, input);
+      emit(c, tableEvents(db, t, `.${C}.${parent.key}.create`), relationColumnModel(parent, flavor));
+      if (parent.twoWay) {
+        const twin = { ...parent, key: parent.twoWayKey, twoWayKey: parent.key, side: 'child' as const, relatedTableSeq: -1, relatedTableId: t };
+        emit(c, tableEvents(db, related.id, `.${C}.${twin.key}.create`), relationColumnModel(twin, flavor));
+      }
+      return jsonBig(relationColumnModel(parent, flavor), 202);
+    })
+    .patch(tables ? `/:databaseId/${T}/:tableId/${C}/:key/relationship` : `/:databaseId/${T}/:tableId/${C}/relationship/:key`, scope.columnsWrite, async (c) => {
+      const input = await readBody(c, updateRelationshipSchema);
+      const { db, t } = params(c);
+      const rel = await updateRelationship(c.env.DB, flavor, db, t, c.req.param('key')!, input);
+      emit(c, tableEvents(db, t, `.${C}.${rel.key}.update`), relationColumnModel(rel, flavor));
+      return jsonBig(relationColumnModel(rel, flavor));
     })
     .post(`/:databaseId/${T}/:tableId/${C}/:type`, scope.columnsWrite, async (c) => {
       const type = columnType(c);
@@ -202,10 +228,19 @@ export function schemaRoutes(flavor: Flavor) {
     })
     .get(`/:databaseId/${T}/:tableId/${C}/:key`, scope.columnsRead, async (c) => {
       const { db, t } = params(c);
-      return jsonBig(columnModel(findColumn(flavor, await loadTable(c.env.DB, db, t, flavor), c.req.param('key'))));
+      const table = await loadTable(c.env.DB, db, t, flavor);
+      const rel = visibleRelation(table.relationships, c.req.param('key'));
+      return jsonBig(rel ? relationColumnModel(rel, flavor) : columnModel(findColumn(flavor, table, c.req.param('key'))));
     })
     .delete(`/:databaseId/${T}/:tableId/${C}/:key`, scope.columnsWrite, async (c) => {
       const { db, t } = params(c);
+      const table = await loadTable(c.env.DB, db, t, flavor);
+      if (visibleRelation(table.relationships, c.req.param('key'))) {
+        const rel = findRelation(flavor, table, c.req.param('key'));
+        await deleteRelationship(c.env.DB, table, rel);
+        emit(c, tableEvents(db, t, `.${C}.${rel.key}.delete`), relationColumnModel(rel, flavor));
+        return c.body(null, 204);
+      }
       const column = await deleteColumn(c.env.DB, flavor, db, t, c.req.param('key'));
       emit(c, tableEvents(db, t, `.${C}.${column.key}.delete`), columnModel(column));
       return c.body(null, 204);

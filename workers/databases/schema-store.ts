@@ -17,6 +17,8 @@ import { nowDate } from '../lib/time';
 import { parseJsonBig, stringifyJsonBig, toIntValue } from '../lib/json-big';
 import { flavoredError, type Flavor } from './flavor';
 import { createTableSql, columnSqlName, CURRENT_LAYOUT, dropTableSql, indexSqlName, permsSqlName, tableSqlName } from './schema-sql';
+import { dropLinkTableSql } from './relationships/link-sql';
+import { relationsOf, RELATIONSHIP_ROWS_SQL, type RelationshipRow } from './relationships/defs';
 import type { ColumnDef, ColumnType, IndexDef, TableDef } from './types';
 
 export interface DatabaseDef {
@@ -96,7 +98,7 @@ export function toIndexDef(r: IndexRow): IndexDef {
   };
 }
 
-function toTableDef(t: TableRow, columns: ColumnRow[], indexes: IndexRow[]): TableDef {
+function toTableDef(t: TableRow, columns: ColumnRow[], indexes: IndexRow[], relations: RelationshipRow[]): TableDef {
   return {
     databaseId: t.database_id,
     id: t.id,
@@ -108,7 +110,9 @@ function toTableDef(t: TableRow, columns: ColumnRow[], indexes: IndexRow[]): Tab
     sqlName: tableSqlName(t.seq),
     permsSqlName: permsSqlName(t.seq),
     readRole: t.layout >= 1,
-    columns: columns.filter((c) => c.table_seq === t.seq).map(toColumnDef),
+    // Relationship columns have no SQL column: they are `relationships`, not `columns`.
+    columns: columns.filter((c) => c.table_seq === t.seq && c.type !== 'relationship').map(toColumnDef),
+    relationships: relationsOf(t.seq, relations),
     indexes: indexes.filter((i) => i.table_seq === t.seq).map(toIndexDef),
     createdAt: t.created_at,
     updatedAt: t.updated_at,
@@ -134,7 +138,7 @@ export const INSERT_INDEX_SQL =
 const NEW_VERSION_SQL = 'lower(hex(randomblob(8)))';
 
 /** The next AUTOINCREMENT value of a metadata table, so DDL can name objects in the same batch. */
-export async function nextSeq(db: D1Database, table: 'tables' | 'indexes'): Promise<number> {
+export async function nextSeq(db: D1Database, table: 'tables' | 'indexes' | 'relationships'): Promise<number> {
   const row = await db
     .prepare(`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0) + 1 AS next, COALESCE((SELECT MAX(seq) FROM ${table}), 0) + 1 AS fallback`)
     .bind(table)
@@ -144,7 +148,7 @@ export async function nextSeq(db: D1Database, table: 'tables' | 'indexes'): Prom
 
 /** True when a batch failed because a concurrent write took the same sequence number. */
 export function isSeqClash(err: unknown): boolean {
-  return /UNIQUE constraint failed: (tables|indexes)\.seq|already exists/i.test(String(err));
+  return /UNIQUE constraint failed: (tables|indexes|relationships)\.seq|already exists/i.test(String(err));
 }
 
 // ---- databases ---------------------------------------------------------------------------------
@@ -186,6 +190,9 @@ export async function deleteDatabase(db: D1Database, databaseId: string): Promis
   const database = await getDatabase(db, databaseId);
   const tables = await listTables(db, databaseId);
   const statements = tables.flatMap((t) => [...dropTableSql(t.seq, t.indexes).map((s) => db.prepare(s)), ...deleteTableMetadata(db, t.seq)]);
+  const links = new Set(tables.flatMap((t) => t.relationships.map((r) => r.seq)));
+  statements.push(...[...links].map((seq) => db.prepare(dropLinkTableSql(seq))));
+  statements.push(db.prepare('DELETE FROM relationships WHERE database_id = ?').bind(databaseId));
   statements.push(db.prepare('DELETE FROM databases WHERE id = ?').bind(databaseId));
   await db.batch(statements);
   return database;
@@ -210,17 +217,18 @@ export interface TableState {
 
 /** `loadTable` plus what a row operation needs to cache and gate it, in the same one round trip. */
 export async function loadTableState(db: D1Database, databaseId: string, tableId: string, flavor: Flavor = 'tablesdb'): Promise<TableState> {
-  const [dbs, tables, columns, indexes] = await db.batch([
+  const [dbs, tables, columns, indexes, relations] = await db.batch([
     db.prepare('SELECT id, enabled FROM databases WHERE id = ?').bind(databaseId),
     db.prepare('SELECT * FROM tables WHERE database_id = ? AND id = ?').bind(databaseId, tableId),
     db.prepare('SELECT c.* FROM columns c JOIN tables t ON c.table_seq = t.seq WHERE t.database_id = ? AND t.id = ? ORDER BY c.seq').bind(databaseId, tableId),
     db.prepare('SELECT i.* FROM indexes i JOIN tables t ON i.table_seq = t.seq WHERE t.database_id = ? AND t.id = ? ORDER BY i.seq').bind(databaseId, tableId),
+    db.prepare(`${RELATIONSHIP_ROWS_SQL} WHERE r.database_id = ?1 AND (pt.id = ?2 OR ct.id = ?2) ORDER BY r.seq`).bind(databaseId, tableId),
   ]);
   if (dbs.results.length === 0) throw new ApiError('database_not_found', undefined, databaseId);
   const table = tables.results[0] as TableRow | undefined;
   if (!table) throw flavoredError(flavor, 'tableNotFound', undefined, tableId);
   return {
-    table: toTableDef(table, columns.results as ColumnRow[], indexes.results as IndexRow[]),
+    table: toTableDef(table, columns.results as ColumnRow[], indexes.results as IndexRow[], relations.results as RelationshipRow[]),
     version: table.version,
     databaseEnabled: (dbs.results[0] as { enabled: number }).enabled === 1,
   };
@@ -228,14 +236,16 @@ export async function loadTableState(db: D1Database, databaseId: string, tableId
 
 /** Every table of a database (creation order), with columns and indexes. */
 export async function listTables(db: D1Database, databaseId: string): Promise<TableDef[]> {
-  const [dbs, tables, columns, indexes] = await db.batch([
+  const [dbs, tables, columns, indexes, relations] = await db.batch([
     db.prepare('SELECT id FROM databases WHERE id = ?').bind(databaseId),
     db.prepare('SELECT * FROM tables WHERE database_id = ? ORDER BY seq').bind(databaseId),
     db.prepare('SELECT c.* FROM columns c JOIN tables t ON c.table_seq = t.seq WHERE t.database_id = ? ORDER BY c.seq').bind(databaseId),
     db.prepare('SELECT i.* FROM indexes i JOIN tables t ON i.table_seq = t.seq WHERE t.database_id = ? ORDER BY i.seq').bind(databaseId),
+    db.prepare(`${RELATIONSHIP_ROWS_SQL} WHERE r.database_id = ? ORDER BY r.seq`).bind(databaseId),
   ]);
   if (dbs.results.length === 0) throw new ApiError('database_not_found', undefined, databaseId);
-  return (tables.results as TableRow[]).map((t) => toTableDef(t, columns.results as ColumnRow[], indexes.results as IndexRow[]));
+  const rels = relations.results as RelationshipRow[];
+  return (tables.results as TableRow[]).map((t) => toTableDef(t, columns.results as ColumnRow[], indexes.results as IndexRow[], rels));
 }
 
 export interface TableInput {
@@ -309,8 +319,28 @@ function deleteTableMetadata(db: D1Database, tableSeq: number): D1PreparedStatem
 /** Drops the table, its permission rows, FTS tables and metadata in one batch; returns what was dropped. */
 export async function deleteTable(db: D1Database, flavor: Flavor, databaseId: string, tableId: string): Promise<TableDef> {
   const table = await loadTable(db, databaseId, tableId, flavor);
-  await db.batch([...dropTableSql(table.seq, table.indexes).map((s) => db.prepare(s)), ...deleteTableMetadata(db, table.seq)]);
+  await db.batch([
+    ...dropTableSql(table.seq, table.indexes).map((s) => db.prepare(s)),
+    ...deleteTableMetadata(db, table.seq),
+    ...dropRelationsStatements(db, table),
+  ]);
   return table;
+}
+
+/**
+ * As in Appwrite, a dropped table takes its relationships with it: their link tables, their
+ * metadata, and the twin columns on the related tables (whose definitions change, so are touched).
+ */
+function dropRelationsStatements(db: D1Database, table: TableDef): D1PreparedStatement[] {
+  const now = nowDate();
+  const seqs = [...new Set(table.relationships.map((r) => r.seq))];
+  const others = [...new Set(table.relationships.map((r) => r.relatedTableSeq).filter((s) => s !== table.seq))];
+  return [
+    ...seqs.map((seq) => db.prepare(dropLinkTableSql(seq))),
+    ...seqs.map((seq) => db.prepare(`DELETE FROM columns WHERE type = 'relationship' AND json_extract(options, '$.relation') = ?`).bind(seq)),
+    ...seqs.map((seq) => db.prepare('DELETE FROM relationships WHERE seq = ?').bind(seq)),
+    ...others.map((seq) => touchTable(db, seq, now)),
+  ];
 }
 
 /**
@@ -347,12 +377,14 @@ export async function indexesBySeq(db: D1Database, seqs: number[]): Promise<Inde
 export async function tablesBySeq(db: D1Database, seqs: number[]): Promise<TableDef[]> {
   if (!seqs.length) return [];
   const list = JSON.stringify(seqs);
-  const [tables, columns, indexes] = await db.batch([
+  const [tables, columns, indexes, relations] = await db.batch([
     db.prepare(`SELECT * FROM tables WHERE seq ${IN_SEQS}`).bind(list),
     db.prepare(`SELECT * FROM columns WHERE table_seq ${IN_SEQS} ORDER BY seq`).bind(list),
     db.prepare(`SELECT * FROM indexes WHERE table_seq ${IN_SEQS} ORDER BY seq`).bind(list),
+    db.prepare(`${RELATIONSHIP_ROWS_SQL} WHERE r.parent_table_seq ${IN_SEQS} OR r.child_table_seq ${IN_SEQS} ORDER BY r.seq`).bind(list, list),
   ]);
-  const defs = (tables.results as TableRow[]).map((t) => toTableDef(t, columns.results as ColumnRow[], indexes.results as IndexRow[]));
+  const rels = relations.results as RelationshipRow[];
+  const defs = (tables.results as TableRow[]).map((t) => toTableDef(t, columns.results as ColumnRow[], indexes.results as IndexRow[], rels));
   return inKeyOrder(seqs, defs, (t) => t.seq);
 }
 

@@ -6,6 +6,7 @@
  * sequence numbers and validated keys, never from raw request input.
  */
 import type { Permission } from '../lib/permissions';
+import type { RelationDef } from './relationships/types';
 
 export type ColumnType =
   | 'string' | 'varchar' | 'text' | 'mediumtext' | 'longtext'
@@ -88,6 +89,11 @@ export interface TableDef {
    */
   readRole: boolean;
   columns: ColumnDef[];
+  /**
+   * Relationship sides this table holds (relationships/), visible or not. Not in `columns`: they
+   * have no SQL column of their own, their links live in a link table.
+   */
+  relationships: RelationDef[];
   indexes: IndexDef[];
   createdAt: string;
   updatedAt: string;

@@ -65,6 +65,8 @@ export const dbColumns = sqliteTable(
     max: text('max'),
     elements: json<string[]>('elements'),
     encrypt: bool('encrypt').notNull().default(false),
+    /** Relationship columns only: `{relation, side}` naming their `relationships` row (migrations/0020). */
+    options: json<{ relation: number; side: 'parent' | 'child' }>('options'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
@@ -94,3 +96,25 @@ export const dbIndexes = sqliteTable(
  * (workers/databases/operators/guard.ts).
  */
 export const writeGuards = sqliteTable('write_guards', { ok: integer('ok').notNull() }, (t) => [check('ledge_write_guard', sql`${t.ok} = 1`)]);
+
+/**
+ * Relationship columns (migrations/0020_relationships.sql): one row per relationship, from its
+ * parent side; the links live in the run-time table `r_<seq>` (workers/databases/relationships/).
+ */
+export const dbRelationships = sqliteTable(
+  'relationships',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    databaseId: text('database_id').notNull(),
+    parentTableSeq: integer('parent_table_seq').notNull(),
+    parentKey: text('parent_key').notNull(),
+    childTableSeq: integer('child_table_seq').notNull(),
+    childKey: text('child_key').notNull(),
+    type: text('type').notNull(),
+    twoWay: bool('two_way').notNull().default(false),
+    onDelete: text('on_delete').notNull().default('restrict'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('relationships_parent').on(t.parentTableSeq, t.parentKey), index('relationships_child').on(t.childTableSeq)],
+);

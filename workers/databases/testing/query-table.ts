@@ -27,6 +27,7 @@ export const QUERY_TEST_TABLE: TableDef = {
   databaseId: 'db', id: 'things', seq: 900, name: 'Things', enabled: true, rowSecurity: false, permissions: [],
   sqlName: 't_900', permsSqlName: 't_900_perms', readRole: false,
   columns: TEST_COLUMNS.map((c) => column(c.key, c.array)),
+  relationships: [],
   indexes: [FULLTEXT, keyIndex(2, ['count'], ['ASC']), keyIndex(3, ['flag', 'score'], ['ASC', 'DESC']), keyIndex(4, ['name'], ['DESC'])],
   createdAt: STAMP, updatedAt: STAMP,
 };

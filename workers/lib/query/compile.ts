@@ -107,6 +107,7 @@ class FilterCompiler {
   }
 
   private leaf(f: LeafFilter): string {
+    if (f.field.link) return this.linkLeaf(f);
     const c = this.col(f.field);
     const e = this.e;
     const [a, b] = f.values;
@@ -148,6 +149,26 @@ class FilterCompiler {
       case 'search':
       case 'notSearch':
         return this.search(f, c);
+    }
+  }
+
+  /**
+   * Relationship columns, through their link table: `equal`/`contains` any of the ids, `notEqual`
+   * linked but not to that id (a row with no link matches neither, as NULL does for a scalar).
+   */
+  private linkLeaf(f: LeafFilter): string {
+    const { table, own, other } = f.field.link!;
+    const links = `SELECT 1 FROM ${quoteIdent(table)} AS _l WHERE _l.${quoteIdent(own)} = ${this.col(this.target.idColumn)}`;
+    const to = () => (f.values.length === 1 ? `_l.${quoteIdent(other)} = ${this.e.value(f.values[0])}` : `_l.${quoteIdent(other)} IN (SELECT value FROM ${this.e.list(f.values)})`);
+    switch (f.op) {
+      case 'isNull':
+        return `NOT EXISTS (${links})`;
+      case 'isNotNull':
+        return `EXISTS (${links})`;
+      case 'notEqual':
+        return `(EXISTS (${links}) AND NOT EXISTS (${links} AND ${to()}))`;
+      default:
+        return `EXISTS (${links} AND ${to()})`;
     }
   }
 
@@ -204,7 +225,7 @@ function pinnedColumns(filters: Filter[], into = new Set<string>()): Set<string>
   for (const f of filters) {
     if (f.type === 'logic') {
       if (f.op === 'and') pinnedColumns(f.children, into);
-    } else if (!f.field.array && ((f.op === 'equal' && f.values.length === 1) || f.op === 'isNull')) {
+    } else if (!f.field.array && !f.field.link && ((f.op === 'equal' && f.values.length === 1) || f.op === 'isNull')) {
       into.add(f.field.column);
     }
   }

@@ -153,6 +153,7 @@ function leafFilter(op: LeafOp, method: string, attribute: string, values: unkno
   if (!field) invalid(`Invalid query: Attribute not found in schema: ${attribute}`);
   if (values.length > QUERY_LIMITS.maxValues) invalid(`Invalid query: Query on attribute has greater than ${QUERY_LIMITS.maxValues} values: ${attribute}`);
 
+  if (field.link) return linkFilter(op, method, attribute, field, values, target);
   if (field.array && !ARRAY_OPS.has(op)) invalid(`Invalid query: Cannot query ${method} on attribute "${attribute}" because it is an array.`);
   if (!field.array && (op === 'contains' || op === 'notContains') && field.kind !== 'text') {
     invalid(`Invalid query: Cannot query ${op} on attribute "${attribute}" because it is not an array, string, or object.`);
@@ -168,6 +169,20 @@ function leafFilter(op: LeafOp, method: string, attribute: string, values: unkno
     return out;
   });
   return { type: 'leaf', op, attribute, field, values: op === 'containsAll' ? [...new Set(typed)] : typed };
+}
+
+const LINK_OPS = new Set<LeafOp>(['equal', 'notEqual', 'contains', 'isNull', 'isNotNull']);
+
+/** A filter on a relationship column: by related row id, or whether there is any. */
+function linkFilter(op: LeafOp, method: string, attribute: string, field: QueryField, values: unknown[], target: QueryTarget): LeafFilter {
+  if (!LINK_OPS.has(op)) invalid(`Invalid query: Cannot query ${method} on attribute "${attribute}" because it is a relationship.`);
+  if (op === 'isNull' || op === 'isNotNull') return { type: 'leaf', op, attribute, field, values: [] };
+  const ids = values.map((v) => {
+    const out = sqlValue(v, field, target);
+    if (out === null) invalid(`Invalid query: Query value is invalid for attribute "${attribute}"`);
+    return out;
+  });
+  return { type: 'leaf', op, attribute, field, values: ids };
 }
 
 function filterNode(q: RawQuery, target: QueryTarget, depth: number): Filter {
@@ -262,6 +277,7 @@ function orderOf(q: RawQuery, target: QueryTarget): Order {
   const attribute = q.attribute === '' ? '$sequence' : q.attribute;
   const field = Object.hasOwn(target.fields, attribute) ? target.fields[attribute] : undefined;
   if (!field) invalid(`Invalid query: Attribute not found in schema: ${attribute}`);
+  if (field.link) invalid(`Invalid query: Cannot order by attribute "${attribute}" because it is a relationship.`);
   return { attribute, field, direction: q.method === 'orderAsc' ? 'asc' : 'desc' };
 }
 
@@ -271,6 +287,9 @@ function selection(values: unknown[], target: QueryTarget, previous: string[]): 
   const names = values as string[];
   if (new Set(names).size !== names.length) invalid('Invalid query: Duplicate attributes selected');
   for (const name of names) {
+    // `author.*`, `author.name`: the owner of a relationship column checks the nested path.
+    const head = name.split('.')[0];
+    if (name.includes('.') && Object.hasOwn(target.fields, head) && target.fields[head].link) continue;
     if (name !== '*' && !Object.hasOwn(target.fields, name) && !target.selectable?.includes(name)) {
       invalid(`Invalid query: Attribute not found in schema: ${name}`);
     }

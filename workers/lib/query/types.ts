@@ -20,6 +20,12 @@ export interface QueryField {
    * field. Present only when a fulltext index covers the field; `search` needs it.
    */
   fulltext?: { table: string; column: string };
+  /**
+   * A relationship column: no value in the row itself. Its values are the `other` column of the
+   * link table `table` on the links whose `own` column holds the row's id (`QueryTarget.idColumn`);
+   * only id comparisons and null tests apply (`equal`, `notEqual`, `contains`, `isNull`, `isNotNull`).
+   */
+  link?: { table: string; own: string; other: string };
 }
 
 export interface QueryTarget {
