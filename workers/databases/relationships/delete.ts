@@ -18,6 +18,7 @@
 import { ApiError } from '../../lib/errors';
 import type { RowApi } from '../row-values';
 import { q } from '../rows-store';
+import { guardStatement, isGuardFailure } from '../operators/guard';
 import { loadFresh } from '../table-cache';
 import type { TableDef } from '../types';
 import { linkColumns, linkTableName, type RelationDef } from './types';
@@ -97,18 +98,11 @@ async function linksOf(db: D1Database, table: TableDef, ids: string[]): Promise<
   return results.map((r) => r.results.map((row) => String(row.other)));
 }
 
-/**
- * Fails the batch (SQLite's json() refuses the text) if a link appeared since it was checked, so
- * a restrict rule cannot be slipped past by a concurrent write.
- */
+/** Aborts the batch (operators/guard.ts) if a link appeared since it was checked: a restrict rule cannot be slipped past. */
 function restrictGuard(db: D1Database, rel: RelationDef, ids: string[]): D1PreparedStatement {
   const { own } = linkColumns(rel.side);
-  return db
-    .prepare(`SELECT CASE WHEN EXISTS (SELECT 1 FROM ${q(linkTableName(rel.seq))} WHERE ${own} ${IN_LIST}) THEN json('ledge: delete restricted') ELSE 0 END`)
-    .bind(JSON.stringify(ids));
+  return guardStatement(db, `NOT EXISTS (SELECT 1 FROM ${q(linkTableName(rel.seq))} WHERE ${own} ${IN_LIST})`, [JSON.stringify(ids)]);
 }
 
-/** True when a failed batch was stopped by a `restrictGuard`. */
-export function isRestrictGuard(err: unknown): boolean {
-  return /malformed JSON/i.test(String(err));
-}
+/** True when a failed delete batch was stopped by a `restrictGuard`. */
+export const isRestrictGuard = isGuardFailure;
