@@ -82,7 +82,7 @@ describe('relationships through the SDKs', () => {
     const back = await alice.as(() => alice.tablesDB.getRow({ databaseId, tableId: 'authors', rowId: 'alice-a', queries: [Query.select(['name', 'posts.name', 'posts.tags.$id'])] })) as unknown as Row;
     expect(back.posts).toMatchObject([{ $id: 'hello', name: 'Hello' }]);
     // Bob may not link a post to an author he cannot read.
-    const refused = await refusal(bob.as(() => bob.tablesDB.createRow({ databaseId, tableId: 'posts', rowId: 'sneaky', data: { name: 'x', author: 'alice-a' } })));
+    const refused = await refusal(bob.as(() => bob.tablesDB.createRow({ databaseId, tableId: 'posts', rowId: 'sneaky', data: { name: 'x', author: 'alice-a' } as Record<string, unknown> })));
     expect(refused.type).toBe('relationship_value_invalid');
   });
 
