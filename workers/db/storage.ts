@@ -1,4 +1,4 @@
-/** Storage (0010): buckets, files, the files' permission side table, upload parts, file tokens. */
+/** Storage (0010, 0011): buckets, files, the files' permission side table, upload parts, file tokens. */
 import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
 import { bool, json } from './columns';
 
@@ -13,10 +13,11 @@ export const buckets = sqliteTable(
     enabled: bool('enabled').notNull().default(true),
     maximumFileSize: integer('maximum_file_size').notNull(),
     allowedFileExtensions: json<string[]>('allowed_file_extensions').notNull().default([]),
-    compression: text('compression').notNull().default('none'),
+    compression: text('compression').$type<'none' | 'gzip' | 'zstd'>().notNull().default('none'),
     encryption: bool('encryption').notNull().default(true),
     antivirus: bool('antivirus').notNull().default(true),
     transformations: bool('transformations').notNull().default(true),
+    totalSize: integer('total_size').notNull().default(0),
     search: text('search').notNull().default(''),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
@@ -44,6 +45,7 @@ export const files = sqliteTable(
     uploadId: text('upload_id'),
     completingAt: text('completing_at'),
     version: integer('version').notNull().default(1),
+    algorithm: text('algorithm').$type<'none' | 'gzip' | 'zstd'>().notNull().default('none'),
     search: text('search').notNull().default(''),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),

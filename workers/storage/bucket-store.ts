@@ -48,7 +48,7 @@ export function bucketModel(row: BucketRow) {
     encryption: row.encryption,
     antivirus: row.antivirus,
     transformations: row.transformations,
-    totalSize: 0,
+    totalSize: row.totalSize,
   };
 }
 

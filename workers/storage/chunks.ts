@@ -7,7 +7,7 @@
  * claim succeed; that request alone completes the R2 multipart upload.
  */
 import { nowDate, toAppwriteDate } from '../lib/time';
-import { fileReader, type FileRow } from './file-store';
+import { addToTotalSize, fileReader, type FileRow } from './file-store';
 
 /** A claim older than this is taken over (the claimant died between claim and completion). */
 export const COMPLETION_LEASE_MS = 60_000;
@@ -52,6 +52,8 @@ export async function completeUpload(env: Env, file: FileRow): Promise<FileRow> 
         `UPDATE files SET status = 'ready', upload_id = NULL, completing_at = NULL, size_actual = ?, signature = ?, updated_at = ? WHERE seq = ? RETURNING *`,
       ).bind(object.size, object.etag, nowDate(), file.seq),
       env.DB.prepare('DELETE FROM file_chunks WHERE file_seq = ?').bind(file.seq),
+      // Only the request that claimed completion gets here, once per file.
+      addToTotalSize(env.DB, file.bucketSeq, file.sizeOriginal),
     ]);
     return fileReader.decode(done.results[0] as Record<string, unknown>);
   } catch (err) {

@@ -17,7 +17,7 @@ export type FileRow = typeof files.$inferSelect;
 
 export const fileReader = rawReader(files);
 
-export function fileModel(row: FileRow, bucket: Pick<BucketRow, 'encryption' | 'compression'>) {
+export function fileModel(row: FileRow, bucket: Pick<BucketRow, 'encryption'>) {
   return {
     $id: row.id,
     bucketId: row.bucketId,
@@ -34,7 +34,8 @@ export function fileModel(row: FileRow, bucket: Pick<BucketRow, 'encryption' | '
     chunksTotal: row.chunksTotal,
     chunksUploaded: row.chunksUploaded,
     encryption: bucket.encryption,
-    compression: bucket.compression,
+    // How this file is stored (Appwrite's per-file algorithm), not the bucket's current setting.
+    compression: row.algorithm,
   };
 }
 
@@ -70,6 +71,7 @@ export interface NewFile {
   mimeType: string;
   sizeOriginal: number;
   sizeActual: number;
+  algorithm?: FileRow['algorithm'];
   signature: string;
   chunksTotal: number;
   chunksUploaded: number;
@@ -85,18 +87,25 @@ export interface NewFile {
  */
 export function insertFileStatements(db: D1Database, f: NewFile, ifAbsent = false): D1PreparedStatement[] {
   const now = nowDate();
-  return [
+  const statements = [
     db
       .prepare(
-        `INSERT INTO files (bucket_seq, bucket_id, id, r2_key, name, permissions, mime_type, size_original, size_actual, signature, chunks_total, chunks_uploaded, status, upload_id, search, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ifAbsent ? ' ON CONFLICT (bucket_seq, id) DO NOTHING' : ''} RETURNING ${fileReader.columns}`,
+        `INSERT INTO files (bucket_seq, bucket_id, id, r2_key, name, permissions, mime_type, size_original, size_actual, algorithm, signature, chunks_total, chunks_uploaded, status, upload_id, search, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)${ifAbsent ? ' ON CONFLICT (bucket_seq, id) DO NOTHING' : ''} RETURNING ${fileReader.columns}`,
       )
       .bind(
         f.bucket.seq, f.bucket.id, f.id, f.r2Key, f.name, JSON.stringify(formatPermissions(f.permissions)), f.mimeType, f.sizeOriginal,
-        f.sizeActual, f.signature, f.chunksTotal, f.chunksUploaded, f.status, f.uploadId, `${f.id} ${f.name}`, now, now,
+        f.sizeActual, f.algorithm ?? 'none', f.signature, f.chunksTotal, f.chunksUploaded, f.status, f.uploadId, `${f.id} ${f.name}`, now, now,
       ),
     permsInsert(db, 'f.bucket_seq = ? AND f.id = ? AND f.r2_key = ?', [f.bucket.seq, f.id, f.r2Key], f.permissions),
   ];
+  if (f.status === 'ready') statements.push(addToTotalSize(db, f.bucket.seq, f.sizeOriginal));
+  return statements;
+}
+
+/** `buckets.total_size` follows the bucket's complete files; each change rides in the file's own batch. */
+export function addToTotalSize(db: D1Database, bucketSeq: number, bytes: number): D1PreparedStatement {
+  return db.prepare('UPDATE buckets SET total_size = total_size + ? WHERE seq = ?').bind(bytes, bucketSeq);
 }
 
 export function insertedFile(results: D1Result[]): FileRow | null {
@@ -125,7 +134,10 @@ export async function updateFileMeta(db: D1Database, file: FileRow, name: string
 
 /** Deletes the file's rows; returns false when another request deleted it first. */
 export async function deleteFileRows(db: D1Database, file: FileRow): Promise<boolean> {
-  const [deleted] = await db.batch([
+  const [, deleted] = await db.batch([
+    // Before the row goes, and only if it is still there: a concurrent delete subtracts nothing.
+    db.prepare(`UPDATE buckets SET total_size = total_size - (SELECT size_original FROM files WHERE seq = ?1)
+                WHERE seq = ?2 AND EXISTS (SELECT 1 FROM files WHERE seq = ?1 AND status = 'ready')`).bind(file.seq, file.bucketSeq),
     db.prepare('DELETE FROM files WHERE seq = ?').bind(file.seq),
     db.prepare('DELETE FROM file_perms WHERE _seq = ?').bind(file.seq),
     db.prepare('DELETE FROM file_chunks WHERE file_seq = ?').bind(file.seq),

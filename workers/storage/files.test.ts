@@ -66,6 +66,15 @@ describe('files', () => {
     expect((await env.DB.prepare('SELECT count(*) AS n FROM file_perms WHERE _seq NOT IN (SELECT seq FROM files)').first<{ n: number }>())!.n).toBe(0);
   });
 
+  it('reads past the `folder` field of newer SDKs: no folder in the R2 key or the model', async () => {
+    const bucket = await makeBucket({ permissions: ['create("any")', 'read("any")'] });
+    const file = await okJson<FileJson & { folder: string; key: string }>(await upload(bucket.$id, { fileId: 'inf', file: { bytes: randomBytes(10), name: 'a.bin' }, folder: '../../other-bucket/x' }), 201);
+    expect(file).toMatchObject({ $id: 'inf', folder: '', key: '' });
+    const keys = await r2Keys(`${await bucketSeq(bucket.$id)}/`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^\d+\/[0-9a-f]{32}$/);
+  });
+
   it('streams a whole-file upload over 5 MiB into R2 multipart and keeps its bytes', async () => {
     const bucket = await makeBucket();
     const bytes = randomBytes(12 * 1024 * 1024 + 3);

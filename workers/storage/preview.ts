@@ -9,6 +9,7 @@ import { ApiError } from '../lib/errors';
 import { sha256Hex } from '../lib/crypto';
 import type { Config } from '../lib/config';
 import type { BucketRow } from './bucket-store';
+import { readFileBody } from './compression';
 import { renditionPrefix } from './file-delete';
 import type { FileRow } from './file-store';
 import { previewOutput, previewTransform, renditionSpec, type PreviewParams } from './preview-options';
@@ -30,13 +31,13 @@ export interface PreviewContext {
 /** Renders the rendition with the Images binding, within the budget. */
 export async function renderPreview(env: Env, config: Config, file: FileRow, params: PreviewParams): Promise<{ bytes: ArrayBuffer; type: string }> {
   if (!PREVIEWABLE.has(file.mimeType)) throw new ApiError('storage_file_type_unsupported', 'This file is not an image Ledge can preview.');
-  if (file.sizeActual > config.previewMaxBytes) {
+  if (file.sizeOriginal > config.previewMaxBytes) {
     throw new ApiError('storage_invalid_file_size', `The image is too large to preview: the limit is ${config.previewMaxBytes} bytes.`);
   }
   const source = async () => {
-    const object = await env.FILES.get(file.r2Key);
-    if (!object) throw new ApiError('storage_file_not_found');
-    return object.body;
+    const body = await readFileBody(env.FILES, file, null);
+    if (!body) throw new ApiError('storage_file_not_found');
+    return body;
   };
   let info: ImageInfoResponse;
   try {

@@ -1,11 +1,13 @@
 /**
  * Where uploaded bytes go as the multipart reader hands them over. Nothing here ever holds more
- * than one 5 MiB chunk: a whole-file upload is put in one R2 `put` when it fits a chunk, and
- * otherwise becomes an R2 multipart upload, a part per 5 MiB; a chunk of a chunked upload is
+ * than one 5 MiB chunk: a whole-file upload is put in one R2 `put` when it fits a chunk (compressed
+ * first when its bucket says so), and otherwise becomes an R2 multipart upload, a part per 5 MiB; a chunk of a chunked upload is
  * buffered (it is at most 5 MiB) and becomes one part later.
  */
 import { ApiError } from '../lib/errors';
+import { toHex } from '../lib/crypto';
 import type { FileSink } from '../http/multipart';
+import { compress, COMPRESS_MAX, type Algorithm } from './compression';
 import { assertSize, CHUNK_SIZE } from './upload-rules';
 
 const HEAD = 64;
@@ -41,7 +43,12 @@ class Buffered {
 }
 
 export interface StoredObject {
+  /** Bytes as uploaded (`sizeOriginal`). */
   size: number;
+  /** Bytes in R2 (`sizeActual`): fewer when compressed. */
+  stored: number;
+  algorithm: Algorithm;
+  /** The MD5 of the bytes as uploaded (R2's ETag when they are stored as sent). */
   etag: string;
   /** The first bytes, for MIME sniffing. */
   head: Uint8Array;
@@ -65,6 +72,8 @@ export class WholeFileSink implements FileSink {
     private readonly key: string,
     private readonly limit: number,
     private readonly contentType: (head: Uint8Array) => string,
+    /** The bucket's compression, applied when the whole file fits one put (compression.ts). */
+    private readonly algorithm: Algorithm = 'none',
   ) {}
 
   async write(chunk: Uint8Array) {
@@ -90,14 +99,22 @@ export class WholeFileSink implements FileSink {
     if (this.size === 0) throw new ApiError('storage_file_empty');
     const head = this.head ?? new Uint8Array();
     if (!this.upload) {
-      const object = await this.bucket.put(this.key, this.buffer.take(), { httpMetadata: { contentType: this.contentType(head) } });
-      this.result = { size: object.size, etag: object.etag, head };
+      const plain = this.buffer.take();
+      const packed = this.algorithm !== 'none' && plain.length <= COMPRESS_MAX ? await compress(this.algorithm, plain) : null;
+      const httpMetadata = { contentType: this.contentType(head) };
+      if (packed && packed.length < plain.length) {
+        const object = await this.bucket.put(this.key, packed, { httpMetadata });
+        this.result = { size: plain.length, stored: object.size, algorithm: this.algorithm, etag: toHex(await crypto.subtle.digest('MD5', plain)), head };
+        return;
+      }
+      const object = await this.bucket.put(this.key, plain, { httpMetadata });
+      this.result = { size: object.size, stored: object.size, algorithm: 'none', etag: object.etag, head };
       return;
     }
     if (this.buffer.length) await this.flushPart(this.buffer.length);
     const object = await this.upload.complete(this.parts);
     this.upload = null;
-    this.result = { size: object.size, etag: object.etag, head };
+    this.result = { size: object.size, stored: object.size, algorithm: 'none', etag: object.etag, head };
   }
 
   /** Undoes whatever reached R2 (an open multipart upload or the finished object). */

@@ -8,6 +8,7 @@ import { requireScope } from '../middleware/principal';
 import { ApiError } from '../lib/errors';
 import { batchWithPrincipal } from '../identity/batch';
 import { assertUsableBucket, checkFileAccess } from './file-access';
+import { readFileBody } from './compression';
 import { bucketAndFileStatements, decodeBucketAndFile } from './file-store';
 import { tokenGrants, touchToken } from './file-tokens';
 import { parsePreviewParams } from './preview-options';
@@ -42,9 +43,9 @@ function sendFile(kind: Disposition) {
     const { file } = await readableFile(c);
     if (file.status !== 'ready') throw new ApiError('storage_file_not_found');
     return serveBytes({
-      kind, name: file.name, mimeType: file.mimeType, size: file.sizeActual, etag: `"${file.signature}"`,
+      kind, name: file.name, mimeType: file.mimeType, size: file.sizeOriginal, etag: `"${file.signature}"`,
       cacheControl: 'private, max-age=3600', request: c.req.raw,
-      read: async (range) => (await c.env.FILES.get(file.r2Key, range ? { range } : {}))?.body ?? null,
+      read: (range) => readFileBody(c.env.FILES, file, range),
     });
   };
 }

@@ -61,7 +61,7 @@ export async function createFile(c: Context<AppEnv>): Promise<Response> {
       if (range) return (chunk = new ChunkSink(range.length));
       const declared = p.contentType;
       const ext = fileExtension(part.filename);
-      return (whole = new WholeFileSink(c.env.FILES, r2Key, limit, (head) => detectMime(head, declared, ext)));
+      return (whole = new WholeFileSink(c.env.FILES, r2Key, limit, (head) => detectMime(head, declared, ext), bucket.compression));
     }));
     if (!part) throw new ApiError('storage_file_empty');
   } catch (err) {
@@ -77,7 +77,7 @@ export async function createFile(c: Context<AppEnv>): Promise<Response> {
     const id = resolveId(fieldValue(fields, 'fileId'), 'fileId');
     const permissions = resolveItemPermissions(principal, requested, null);
     const stored = sink.result!;
-    const row = { bucket, id, r2Key, name: filePart.filename, permissions, sizeOriginal: stored.size, sizeActual: stored.size, signature: stored.etag };
+    const row = { bucket, id, r2Key, name: filePart.filename, permissions, sizeOriginal: stored.size, sizeActual: stored.stored, algorithm: stored.algorithm, signature: stored.etag };
     const mimeType = detectMime(stored.head, filePart.contentType, fileExtension(filePart.filename));
     const file = insertedFile(await c.env.DB.batch(insertFileStatements(c.env.DB, { ...row, mimeType, chunksTotal: 1, chunksUploaded: 1, status: 'ready', uploadId: null })))!;
     publishAfterCommit(c, [fileEvent(bucket, file, 'create', principal)]);

@@ -19,11 +19,12 @@ export function randomBytes(n: number): Uint8Array {
 }
 
 /** A multipart body in the SDKs' field order: fileId, file, permissions[]. */
-export async function form(fields: { fileId?: string; file?: { bytes: Uint8Array; name: string; type?: string }; permissions?: string[] }) {
+export async function form(fields: { fileId?: string; file?: { bytes: Uint8Array; name: string; type?: string }; permissions?: string[]; folder?: string }) {
   const f = new FormData();
   if (fields.fileId !== undefined) f.append('fileId', fields.fileId);
   if (fields.file) f.append('file', new File([fields.file.bytes], fields.file.name, { type: fields.file.type ?? '' }));
   for (const p of fields.permissions ?? []) f.append('permissions[]', p);
+  if (fields.folder !== undefined) f.append('folder', fields.folder);
   const res = new Response(f);
   return { body: await res.arrayBuffer(), contentType: res.headers.get('Content-Type')! };
 }
