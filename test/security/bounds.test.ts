@@ -45,6 +45,9 @@ describe('body size per route family', () => {
   it('leaves uploads to their streaming routes', () => {
     expect(bodyLimitFor('POST', '/v1/storage/buckets/b/files')).toBeNull();
     expect(bodyLimitFor('POST', '/v1/functions/f/deployments')).toBeNull();
+    // Only the upload itself: a file's update and delete are JSON routes like any other.
+    expect(bodyLimitFor('PUT', '/v1/storage/buckets/b/files/f')).toBe(DEFAULT_BODY_LIMIT);
+    expect(bodyLimitFor('DELETE', '/v1/storage/buckets/b/files/f')).toBe(DEFAULT_BODY_LIMIT);
     expect(bodyLimitFor('POST', '/v1/account')).toBe(DEFAULT_BODY_LIMIT);
   });
 });

@@ -30,6 +30,23 @@ export interface MultipartInput {
 const MAX_FIELD_SIZE = 64 * 1024;
 const MAX_PARTS = 256;
 
+/**
+ * A part's `name` and `filename`. multipasta's parameter grammar takes only Latin-1 in quoted
+ * values, while browsers and the SDKs send a file name as raw UTF-8 (`filename="отчёт.pdf"`):
+ * such a header parses as having no parameters at all, and the file would pass for an empty
+ * field. Then the two parameters are read here instead.
+ */
+function partNames(info: Multipasta.PartInfo): { name: string; filename: string | undefined } {
+  if ('name' in info.contentDispositionParameters) return { name: info.name, filename: info.filename };
+  const header = info.headers['content-disposition'];
+  const raw = (Array.isArray(header) ? header[0] : header) ?? '';
+  const param = (key: string) => {
+    const m = new RegExp(`;\\s*${key}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s"]+))`, 'i').exec(raw);
+    return m ? (m[1]?.replace(/\\(.)/g, '$1') ?? m[2]) : undefined;
+  };
+  return { name: param('name') ?? '', filename: param('filename') };
+}
+
 export function isMultipart(headers: Headers): boolean {
   return /^multipart\/form-data/i.test(headers.get('Content-Type') ?? '');
 }
@@ -57,17 +74,19 @@ export async function readMultipart(
     maxParts: MAX_PARTS,
     maxFieldSize: MAX_FIELD_SIZE,
     // Only parts with a filename are files (a browser sends `filename=""` for an empty input too).
-    isFile: (info) => info.filename !== undefined,
+    isFile: (info) => partNames(info).filename !== undefined,
     onField(info, value) {
-      const list = fields.get(info.name) ?? [];
+      const { name } = partNames(info);
+      const list = fields.get(name) ?? [];
       list.push(Multipasta.decodeField(info, value));
-      fields.set(info.name, list);
+      fields.set(name, list);
     },
     onFile(info) {
-      files.push(info.name);
+      const { name, filename } = partNames(info);
+      files.push(name);
       let sink: FileSink | null = null;
       queue.push(() => {
-        sink = onFile({ field: info.name, filename: info.filename ?? '', contentType: info.contentType || 'application/octet-stream' }, fields);
+        sink = onFile({ field: name, filename: filename ?? '', contentType: info.contentType || 'application/octet-stream' }, fields);
       });
       return (chunk) => {
         if (chunk === null) queue.push(() => sink?.end());

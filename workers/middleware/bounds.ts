@@ -26,14 +26,17 @@ export const BODY_LIMITS: readonly (readonly [prefix: string, maxBytes: number])
 ];
 export const DEFAULT_BODY_LIMIT = 256 * KiB;
 
-/** Uploads are streamed to R2 by their routes (in chunks bounded there), so no limit applies here. */
-const STREAMED = [/^\/v1\/storage\/buckets\/[^/]+\/files(\/[^/]+)?$/, /^\/v1\/functions\/[^/]+\/deployments$/];
+/**
+ * Uploads (POST only) are streamed to R2 by their routes (in chunks bounded there), so no limit
+ * applies here. A file's PUT and DELETE are ordinary JSON routes and get the checks every route gets.
+ */
+const STREAMED = [/^\/v1\/storage\/buckets\/[^/]+\/files$/, /^\/v1\/functions\/[^/]+\/deployments$/];
 
 /** How deep a JSON body may nest. Deeper bodies are refused before they are parsed. */
 export const MAX_JSON_DEPTH = 64;
 
 export function bodyLimitFor(method: string, path: string): number | null {
-  if (method !== 'GET' && STREAMED.some((r) => r.test(path))) return null;
+  if (method === 'POST' && STREAMED.some((r) => r.test(path))) return null;
   return BODY_LIMITS.find(([prefix]) => path.startsWith(prefix))?.[1] ?? DEFAULT_BODY_LIMIT;
 }
 

@@ -79,8 +79,6 @@ describe('chunked uploads', () => {
       [body(`bytes 0-99/100`, 99), 'storage_invalid_content_range'], // smaller than declared
       [body(`bytes 0-${CHUNK - 1}/${9 * 1024 * 1024}`), 'storage_invalid_file_size'], // over the bucket's limit
       [{ ...body(`bytes 0-99/100`, 100), headers: { 'Content-Range': 'bytes 0-99/100', 'X-Appwrite-Id': 'unique()' } }, 'storage_invalid_appwrite_id'],
-      [{ ...body(`bytes 0-99/100`, 100), headers: { 'Content-Range': 'bytes 0-99/100', 'X-Appwrite-Id': '../x' } }, 'storage_invalid_appwrite_id'],
-      [body(`bytes 0-99/100`, 100, '../x'), 'general_argument_invalid'],
     ];
     for (const [input, type] of cases) expect(await errorOf(await upload(bucket.$id, input, key)), input.headers['Content-Range']).toMatchObject({ status: 400, type });
     expect(await fileRowCount(bucket.$id)).toBe(0);

@@ -93,11 +93,8 @@ describe('files', () => {
       [{ fileId: 'a', file: { bytes: randomBytes(4096), name: 'big.txt' } }, 400, 'storage_invalid_file_size'],
       [{ fileId: 'b', file: { bytes: small, name: 'evil.exe' } }, 400, 'storage_file_type_unsupported'],
       [{ fileId: 'c', file: { bytes: small, name: 'noext' } }, 400, 'storage_file_type_unsupported'],
-      [{ fileId: '../x', file: { bytes: small, name: 'a.txt' } }, 400, 'general_argument_invalid'],
-      [{ fileId: '%2e%2e', file: { bytes: small, name: 'a.txt' } }, 400, 'general_argument_invalid'],
-      [{ fileId: 'a\u0000b', file: { bytes: small, name: 'a.txt' } }, 400, 'general_argument_invalid'],
-      [{ fileId: 'x'.repeat(37), file: { bytes: small, name: 'a.txt' } }, 400, 'general_argument_invalid'],
-      [{ fileId: 'раураl', file: { bytes: small, name: 'a.txt' } }, 400, 'general_argument_invalid'],
+      // Hostile ids are test/security/storage-keys.test.ts's; a missing one is refused as in Appwrite.
+      [{ file: { bytes: small, name: 'a.txt' } }, 400, 'general_argument_invalid'],
       [{ fileId: 'nofile' }, 400, 'storage_file_empty'],
       [{ fileId: 'empty', file: { bytes: new Uint8Array(), name: 'a.txt' } }, 400, 'storage_file_empty'],
       [{ fileId: 'perm', file: { bytes: small, name: 'a.txt' }, permissions: ['read("user:someone-else")'] }, 401, 'user_unauthorized'],

@@ -31,6 +31,13 @@ function headerFileId(c: Context<AppEnv>): string | undefined {
   return id;
 }
 
+/** `fileId` is required, as in Appwrite (`unique()` asks for a new one). */
+function fileIdOf(fields: Map<string, string[]>): string {
+  const id = fieldValue(fields, 'fileId');
+  if (id === undefined) throw new ApiError('general_argument_invalid', 'Param "fileId" is not optional.');
+  return resolveId(id, 'fileId');
+}
+
 export async function createFile(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get('principal');
   const bucket = await findBucket(c.env.DB, c.req.param('bucketId')!);
@@ -70,11 +77,11 @@ export async function createFile(c: Context<AppEnv>): Promise<Response> {
   }
   const filePart = part as FilePart;
   const requested = fieldList(fields, 'permissions');
-  if (range) return uploadChunk(c, { bucket, range, part: filePart, bytes: (chunk as unknown as ChunkSink).bytes!, requested, id: idFromHeader ?? resolveId(fieldValue(fields, 'fileId'), 'fileId') });
+  if (range) return uploadChunk(c, { bucket, range, part: filePart, bytes: (chunk as unknown as ChunkSink).bytes!, requested, id: idFromHeader ?? fileIdOf(fields) });
 
   const sink = whole as unknown as WholeFileSink;
   try {
-    const id = resolveId(fieldValue(fields, 'fileId'), 'fileId');
+    const id = fileIdOf(fields);
     const permissions = resolveItemPermissions(principal, requested, null);
     const stored = sink.result!;
     const row = { bucket, id, r2Key, name: filePart.filename, permissions, sizeOriginal: stored.size, sizeActual: stored.stored, algorithm: stored.algorithm, signature: stored.etag };
