@@ -5,7 +5,7 @@
  * fixation; and sign-in enumeration by status or by work done (timing).
  */
 import { env } from 'cloudflare:workers';
-import { SignJWT, generateKeyPair } from 'jose';
+import { SignJWT, base64url, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeSessionValue } from '../../workers/identity/cookies';
 import { publicJwks, signingKeys } from '../../workers/identity/jwt';
@@ -59,7 +59,7 @@ describe('rows the caller cannot read stay invisible (Parse GHSA-72hp-qff8-4pvv)
 });
 
 describe('forged JWTs are refused over HTTP', () => {
-  it('alg none, HS256 signed with the public key, foreign-signed ES256 with our kid, and expired', async () => {
+  it('alg none, HS256 signed with the public key, foreign-signed ES256 with our kid, expired, tampered and truncated', async () => {
     const u = await signedInUser();
     const claims = { userId: u.user.id, sessionId: u.sessionId };
     const now = Math.floor(Date.now() / 1000);
@@ -67,11 +67,17 @@ describe('forged JWTs are refused over HTTP', () => {
     const ours = await signingKeys(env);
     const pub = (await publicJwks(env)).keys[0];
     const foreign = await generateKeyPair('ES256');
+    const good = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: ours.kid }).setExpirationTime(now + 600).sign(ours.privateKey);
+    const [h, p, sig] = good.split('.');
     const tokens: [string, string][] = [
       ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, exp: now + 600 })}.`],
       ['HS256 with the public JWK', await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 600).sign(new TextEncoder().encode(JSON.stringify(pub)))],
+      ['HS256 with the public key\'s x coordinate', await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 600).sign(base64url.decode(String(pub.x)))],
       ['foreign ES256 key, our kid', await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: ours.kid }).setExpirationTime(now + 600).sign(foreign.privateKey)],
       ['expired', await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: ours.kid }).setIssuedAt(now - 120).setExpirationTime(now - 60).sign(ours.privateKey)],
+      ['tampered payload, genuine signature', `${h}.${b64({ ...claims, userId: 'admin', exp: now + 600 })}.${sig}`],
+      ['truncated signature', `${h}.${p}.${sig.slice(0, -4)}AAAA`],
+      ['garbage', 'garbage'],
     ];
     for (const [what, jwt] of tokens) {
       const res = await call('/v1/account', { headers: { 'X-Appwrite-JWT': jwt } });
@@ -81,7 +87,6 @@ describe('forged JWTs are refused over HTTP', () => {
       expect(text).not.toContain(u.user.id);
     }
     // The genuine article works, so the refusals above are about the forgery.
-    const good = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: ours.kid }).setExpirationTime(now + 600).sign(ours.privateKey);
     expect((await call('/v1/account', { headers: { 'X-Appwrite-JWT': good } })).status).toBe(200);
   });
 });

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT, base64url } from 'jose';
+import { base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { uniqueId } from '../lib/ids';
 import { toAppwriteDate } from '../lib/time';
@@ -135,27 +135,7 @@ describe('JWTs', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
   });
 
-  it('rejects tampered, alg:none, HS256-with-public-key and expired tokens', async () => {
-    const claims = await live();
-    const good = await signJwt(env, claims);
-    const [h, p, s] = good.split('.');
-    const forged = base64url.encode(JSON.stringify({ ...claims, userId: 'admin', exp: Math.floor(Date.now() / 1000) + 600 }));
-    const none = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${p}.`;
-    const pub = (await publicJwks(env)).keys[0];
-    const hs256 = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('10m')
-      .sign(new TextEncoder().encode(JSON.stringify(pub)));
-    const hs256x = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setExpirationTime('10m')
-      .sign(base64url.decode(String(pub.x)));
-    const expired = await signJwt(env, claims, 0);
-    await new Promise((r) => setTimeout(r, 1100));
-    for (const bad of [`${h}.${forged}.${s}`, `${h}.${p}.${s.slice(0, -4)}AAAA`, none, hs256, hs256x, expired, 'garbage', '']) {
-      expect(await errorType(verifyJwt(env, bad)), bad).toBe('user_jwt_invalid');
-    }
-  });
+  // Forged, tampered and expired tokens are refused over HTTP in test/security/attack-classes.test.ts.
 
   it('dies with its session', async () => {
     const claims = await live();

@@ -51,7 +51,8 @@ describe('chunked uploads', () => {
     expect(await storedSha(bucket.$id)).toBe(await sha256(bytes));
     const file = await okJson<FileJson>(await asRoot(`/v1/storage/buckets/${bucket.$id}/files/race`));
     expect(file).toMatchObject({ chunksTotal: 8, chunksUploaded: 8 });
-  });
+    // Twice 35 MiB through multipart and R2 parts: slow on a shared two-core machine, so more than the default 30 s.
+  }, 120_000);
 
   it('resumes: a GET of an incomplete file reports chunksUploaded, and the rest completes it', async () => {
     const bucket = await makeBucket();
