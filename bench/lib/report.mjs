@@ -76,6 +76,8 @@ export function goals(rows, { bundle, plan }) {
   const sockets = byPrefix(rows, 'realtime: ');
   const warm = byPrefix(rows, 'function execution, warm');
   const cold = byPrefix(rows, 'function execution, cold');
+  const bigUpload = byPrefix(rows, `file upload ${plan.uploadMiB} MiB`);
+  const previewHit = byPrefix(rows, 'preview cache hit');
   const notBuilt = (what) => `${what}: not measured in this run (domain not built, or the workload failed — see the table)`;
   const smallData = plan.quick ? ' (--quick: smaller data than the goal assumes)' : '';
   return [
@@ -91,6 +93,8 @@ export function goals(rows, { bundle, plan }) {
     goal(`list-25 ordered against its index's direction ≤ 1.2× the same list in the index's direction (Ledge p50 orderDesc ÷ orderAsc)${smallData}`, '≤ 1.2×', rangeBare && rangeAsc && rangeBare.ledge.p50 / rangeAsc.ledge.p50, (v) => v <= 1.2, notBuilt('range list, both directions')),
     goal('D1 rows read per request ≤ 2× the bare operation\'s (every metered workload without a count; counts stay within Appwrite\'s 5,000 cap)', '≤ 2×', maxReadRatio(rows), (v) => v <= 2, 'no workload was metered'),
     goal('password check ≤ 30 ms (sign-in p50 − bare request p50, concurrency 1)', '≤ 30 ms', signIn && ratios(signIn).deltaP50Ms, (v) => v <= 30, notBuilt('sign-in')),
+    goal(`${plan.uploadMiB} MiB chunked upload ≥ 0.5× bare R2 multipart (MiB/s, Ledge ÷ bare)${plan.uploadMiB < 100 ? '; the goal is for 100 MiB' : ''}`, '≥ 0.5×', bigUpload && ratios(bigUpload).throughput, (v) => v >= 0.5, notBuilt('chunked upload')),
+    goal('preview cache hit ≤ 5 ms above a bare R2 read (p50 − bare p50, concurrency 1)', '≤ 5 ms', previewHit && ratios(previewHit).deltaP50Ms, (v) => v <= 5, notBuilt('preview cache hit')),
     goal(`realtime fan-out p99 ≤ 100 ms (${plan.subscribers} subscribers${plan.subscribers < 1000 ? '; the goal is for 1,000' : ''})`, '≤ 100 ms', realtime?.ledge.p99, (v) => v <= 100, notBuilt('realtime')),
     goal(`realtime: ${plan.sockets} concurrent sockets across the shards, every one reached, no error`, `${plan.sockets}`, sockets?.ledge.samples, (v) => v >= plan.sockets, notBuilt('realtime sockets')),
     goal('function cold start ≤ 25 ms (cold first-execution p50 − warm execution p50)', '≤ 25 ms', cold?.extra?.coldStartMs, (v) => v <= 25, notBuilt('functions')),
