@@ -29,7 +29,7 @@ import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
 import { functionsAdminRoutes } from './functions/routes';
 import { DEFERRED_STORAGE_READS, storageRoutes, tokenRoutes } from './storage/routes';
 import { deploymentRoutes } from './functions/deployments-routes';
-import { executionRoutes } from './functions/executions-routes';
+import { DEFERRED_EXECUTION_CREATE, executionRoutes } from './functions/executions-routes';
 import { functionsPublicRoutes } from './functions/public-routes';
 import { realtimeRoutes } from './realtime/routes';
 import { presenceRoutes } from './realtime/presence-routes';
@@ -39,14 +39,17 @@ import { webhookRoutes } from './webhooks/routes';
 const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
 
 /**
- * Read routes that resolve their caller inside their own first D1 batch (`callerOf`, one round
- * trip): get and list rows/documents; download, view and preview of files. `GET /v1/account`
+ * Routes that resolve their caller inside their own first D1 batch (`callerOf`, one round
+ * trip), a batch of reads: get and list rows/documents; download, view and preview of files;
+ * creating a function execution. `GET /v1/account`
  * needs no deferral: the check's own batch already reads the user it answers with.
  */
 const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [
   { method: 'GET', path: /^\/v1\/tablesdb\/[^/]+\/tables\/[^/]+\/rows(\/[^/]+)?\/?$/ },
   { method: 'GET', path: /^\/v1\/databases\/[^/]+\/collections\/[^/]+\/documents(\/[^/]+)?\/?$/ },
   ...DEFERRED_STORAGE_READS,
+  // Its first batch only reads (function, deployment, variables); it writes once the caller is known.
+  ...DEFERRED_EXECUTION_CREATE,
 ];
 
 export const app = new Hono<AppEnv>()

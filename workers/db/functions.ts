@@ -1,4 +1,5 @@
-/** Functions, variables, deployments, executions and run cron slots (0015). */
+/** Functions, variables, deployments, executions and run cron slots (0015, 0017). */
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey } from 'drizzle-orm/sqlite-core';
 import { bool, json } from './columns';
 
@@ -136,7 +137,12 @@ export const executions = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('executions_id').on(t.id), index('executions_function').on(t.functionId, t.seq)],
+  (t) => [
+    uniqueIndex('executions_id').on(t.id),
+    index('executions_function').on(t.functionId, t.seq),
+    // 0017: the cron's sweep of waiting executions that will never be taken from the queue.
+    index('executions_waiting').on(t.updatedAt).where(sql`status = 'waiting'`),
+  ],
 );
 
 /** Cron slots already run, so a late or doubled cron tick runs each slot once. */

@@ -1,14 +1,13 @@
-import { eq, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
-import { deployments, functions, functionVariables } from '../db/schema';
+import { deployments, functions } from '../db/schema';
 import { makeEvent } from '../events/event';
 import { publishAfterCommit, type PublishContext } from '../events/publish';
+import { rawReader } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
 import { canAccess } from '../lib/permissions-container';
 import type { Principal } from '../lib/principal';
 import { findDeployment, type DeploymentRow } from './deployments-store';
-import { executionModel, finishExecution, insertExecution, keptHeaders, type ExecutionRow } from './executions-store';
+import { executionModel, failWaiting, insertExecution, keptHeaders, type ExecutionRow } from './executions-store';
 import { runFunction, type RunInput, type RunResult } from './run';
 import type { FunctionRow } from './store';
 
@@ -40,18 +39,32 @@ export function assertCanExecute(principal: Principal, fn: FunctionRow): void {
   );
 }
 
+const functionReader = rawReader(functions);
+const deploymentReader = rawReader(deployments);
+
 /**
- * What an execution request needs, in one D1 round trip: the function, its active deployment and
- * its variables (function_not_found when there is no such function).
+ * What an execution request needs, as statements for ONE D1 round trip: the function, its active
+ * deployment and its variables. The execution routes are deferred (app.ts), so the caller's
+ * session check rides in the same batch (identity/batch.ts).
  */
+export function runTargetStatements(db: D1Database, functionId: string): D1PreparedStatement[] {
+  return [
+    db.prepare(`${functionReader.select} WHERE id = ?`).bind(functionId),
+    db.prepare(`${deploymentReader.select} WHERE id = (SELECT deployment_id FROM functions WHERE id = ?) AND function_id = ?`).bind(functionId, functionId),
+    db.prepare('SELECT key, value FROM function_variables WHERE function_id = ?').bind(functionId),
+  ];
+}
+
+export function decodeRunTarget([fns, deps, vars]: D1Result[]) {
+  const fn = fns.results[0] ? functionReader.decode(fns.results[0] as Record<string, unknown>) : null;
+  const deployment = deps.results[0] ? deploymentReader.decode(deps.results[0] as Record<string, unknown>) : null;
+  const pairs = vars.results as { key: string; value: string }[];
+  return { fn, deployment, vars: Object.fromEntries(pairs.map((v) => [v.key, v.value])) };
+}
+
+/** The function, its active deployment and its variables in one round trip (no caller check). */
 export async function loadRunTarget(db: D1Database, functionId: string) {
-  const d = drizzle(db);
-  const [fns, deps, vars] = await d.batch([
-    d.select().from(functions).where(eq(functions.id, functionId)).limit(1),
-    d.select().from(deployments).where(sql`${deployments.id} = (SELECT deployment_id FROM functions WHERE id = ${functionId}) AND ${deployments.functionId} = ${functionId}`).limit(1),
-    d.select({ key: functionVariables.key, value: functionVariables.value }).from(functionVariables).where(eq(functionVariables.functionId, functionId)),
-  ]);
-  return { fn: fns[0] ?? null, deployment: deps[0] ?? null, vars: Object.fromEntries(vars.map((v) => [v.key, v.value])) };
+  return decodeRunTarget(await db.batch(runTargetStatements(db, functionId)));
 }
 
 /** The function's deployment, ready to run (Appwrite's errors otherwise). */
@@ -84,25 +97,28 @@ export function outcomeOf(result: RunResult) {
   };
 }
 
-/** Runs now and records the outcome; the caller answers with the result. */
+/**
+ * Runs now, then records the execution once, complete, as Appwrite does for synchronous runs: one
+ * D1 write on the response path instead of a `processing` row and its update around the run.
+ * Its one event is `create`, with the outcome.
+ */
 export async function executeNow(ctx: PublishContext, input: Omit<RunInput, 'executionId'> & { permissions: string[] }): Promise<{ row: ExecutionRow; result: RunResult }> {
   const executionId = uniqueId();
-  const started = await insertExecution(ctx.env.DB, {
+  const result = await runFunction(ctx.env, { ...input, executionId });
+  const row = await insertExecution(ctx.env.DB, {
     id: executionId,
     functionId: input.fn.id,
     deploymentId: input.deployment.id,
     trigger: input.trigger,
-    status: 'processing',
     permissions: input.permissions,
     requestMethod: input.method,
     requestPath: input.path,
     requestHeaders: keptHeaders({ ...input.headers, 'x-appwrite-client-ip': input.clientIp ?? '' }, 'request'),
     scheduledAt: null,
     input: null,
+    ...outcomeOf(result),
   });
-  const result = await runFunction(ctx.env, { ...input, executionId });
-  const row = await finishExecution(ctx.env.DB, executionId, outcomeOf(result));
-  publishAfterCommit(ctx, [executionEvent(started, 'create'), executionEvent(row, 'update')]);
+  publishAfterCommit(ctx, [executionEvent(row, 'create')]);
   return { row, result };
 }
 
@@ -110,4 +126,20 @@ export async function executeNow(ctx: PublishContext, input: Omit<RunInput, 'exe
 export async function enqueueExecution(env: Env, executionId: string, runAt?: number): Promise<void> {
   const delay = runAt ? Math.max(0, Math.ceil((runAt - Date.now()) / 1000)) : 0;
   await env.EXECUTIONS.send({ executionId } satisfies ExecutionMessage, { contentType: 'json', delaySeconds: Math.min(delay, MAX_QUEUE_DELAY_SECONDS) });
+}
+
+/**
+ * `enqueueExecution`, and when the queue refuses the message, the execution is marked failed with
+ * the reason rather than left `waiting` for a message that will never come. False then.
+ */
+export async function enqueueOrFail(env: Env, executionId: string, runAt?: number): Promise<boolean> {
+  try {
+    await enqueueExecution(env, executionId, runAt);
+    return true;
+  } catch (err) {
+    const reason = `The execution could not be queued: ${(err as Error).message ?? String(err)}`;
+    console.error(`[functions] ${executionId}: ${reason}`);
+    await failWaiting(env.DB, executionId, reason);
+    return false;
+  }
 }

@@ -3,13 +3,15 @@ import { z } from 'zod';
 import type { AppEnv } from '../env';
 import { publishAfterCommit } from '../events/publish';
 import { body, query } from '../http/body';
+import { batchWithPrincipal } from '../identity/batch';
 import { clientIp } from '../http/request';
 import { ApiError } from '../lib/errors';
 import { uniqueId } from '../lib/ids';
 import { parseDate, toAppwriteDate } from '../lib/time';
 import { boolParam, listParams } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
-import { assertCanExecute, assertRunnable, enqueueExecution, executeNow, executionEvent, loadRunTarget, MAX_QUEUE_DELAY_SECONDS } from './execute';
+import { assertCanExecute, assertRunnable, decodeRunTarget, enqueueOrFail, executeNow, executionEvent, MAX_QUEUE_DELAY_SECONDS, runTargetStatements } from './execute';
+import { SYNC_TIMEOUT_SECONDS } from './run';
 import { canReadExecution, executionModel, getExecution, insertExecution, keptHeaders, listExecutions } from './executions-store';
 import { getFunction, type FunctionRow } from './store';
 
@@ -34,6 +36,9 @@ const createParams = z.object({
 /** An async body waits in D1 until it runs; a D1 row holds 2 MB. */
 export const MAX_ASYNC_BODY = 1_000_000;
 
+/** The create route resolves its caller inside its first D1 batch (app.ts `DEFERRED_ROUTES`). */
+export const DEFERRED_EXECUTION_CREATE = [{ method: 'POST', path: /^\/v1\/functions\/[^/]+\/executions\/?$/ }];
+
 /** A disabled function is hidden from everyone but API keys, as in Appwrite. */
 function assertVisible(c: C, fn: FunctionRow | null): FunctionRow {
   if (!fn || (!fn.enabled && c.get('principal').kind !== 'key')) throw new ApiError('function_not_found');
@@ -54,8 +59,9 @@ function scheduleTime(value: string): number {
 export const executionRoutes = new Hono<AppEnv>()
   .post('/:functionId/executions', requireScope('executions.write'), body(createParams), async (c) => {
     const input = c.req.valid('json');
-    const principal = c.get('principal');
-    const target = await loadRunTarget(c.env.DB, c.req.param('functionId'));
+    // Deferred (app.ts): the caller's check and the function's reads share one round trip.
+    const { principal, results } = await batchWithPrincipal(c, runTargetStatements(c.env.DB, c.req.param('functionId')));
+    const target = decodeRunTarget(results);
     const fn = assertVisible(c, target.fn);
     const deployment = assertRunnable(target.deployment);
     assertCanExecute(principal, fn);
@@ -73,6 +79,7 @@ export const executionRoutes = new Hono<AppEnv>()
     if (!isAsync) {
       const { row, result } = await executeNow(c, {
         fn, deployment, trigger: 'http', ...common, headers, body: input.body ?? '', user, permissions, vars: target.vars,
+        limitSeconds: SYNC_TIMEOUT_SECONDS,
       });
       const responseHeaders = [...Object.entries(result.headers).map(([name, value]) => ({ name, value })), { name: 'x-appwrite-execution-id', value: row.id }];
       const responseBody = new TextDecoder().decode(result.body);
@@ -97,7 +104,9 @@ export const executionRoutes = new Hono<AppEnv>()
       queued: soon,
       input: { body: input.body ?? '', headers, userId: user?.userId ?? '', sessionId: user?.sessionId ?? '' },
     });
-    if (soon) await enqueueExecution(c.env, row.id, scheduledAt ?? undefined);
+    if (soon && !(await enqueueOrFail(c.env, row.id, scheduledAt ?? undefined))) {
+      throw new ApiError('general_server_error', 'The execution could not be queued; it is recorded as failed. Try again.');
+    }
     publishAfterCommit(c, [executionEvent(row, 'create')]);
     return c.json(executionModel(row, { format, principal }), 202);
   })

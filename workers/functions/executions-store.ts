@@ -53,9 +53,10 @@ export function executionModel(
   };
 }
 
+/** A new execution row; a synchronous run is written once, finished, with its outcome. */
 export type NewExecution = Omit<ExecutionRow, 'seq' | 'createdAt' | 'updatedAt' | 'responseStatusCode' | 'responseHeaders' | 'logs' | 'errors' | 'duration' | 'queued'> & {
   queued?: boolean;
-};
+} & Partial<Omit<ExecutionOutcome, 'status'>>;
 
 export function insertExecutionStatement(db: D1Database, input: NewExecution, orIgnore = false) {
   const now = nowDate();
@@ -90,6 +91,29 @@ export async function finishExecution(db: D1Database, id: string, outcome: Execu
     .where(eq(executions.id, id))
     .returning();
   return row;
+}
+
+/**
+ * Records why a waiting (or scheduled) execution will never run — its queue message could not be
+ * sent, or never arrived — so it ends `failed` instead of waiting forever. Null when it had
+ * already left the queue's hands (claimed, finished or deleted).
+ */
+export async function failWaiting(db: D1Database, id: string, errors: string): Promise<ExecutionRow | null> {
+  const rows = await drizzle(db)
+    .update(executions)
+    .set({ status: 'failed', responseStatusCode: 500, errors, input: null, updatedAt: nowDate() })
+    .where(and(eq(executions.id, id), sql`${executions.status} IN ('waiting', 'scheduled')`))
+    .returning();
+  return rows[0] ?? null;
+}
+
+/** Waiting executions last touched at or before `before`: their message is long lost or dead-lettered. */
+export async function failStaleWaiting(db: D1Database, before: string, errors: string): Promise<number> {
+  const { meta } = await db
+    .prepare("UPDATE executions SET status = 'failed', response_status_code = 500, errors = ?, input = NULL, updated_at = ? WHERE status = 'waiting' AND updated_at <= ?")
+    .bind(errors, nowDate(), before)
+    .run();
+  return meta.changes ?? 0;
 }
 
 /** Takes a queued execution for running; null when another delivery already took it (or it is gone). */

@@ -3,6 +3,7 @@ import type { AppEnv } from '../env';
 import { clientIp } from '../http/request';
 import { ApiError } from '../lib/errors';
 import { assertRunnable, executeNow, loadRunTarget } from './execute';
+import { SYNC_TIMEOUT_SECONDS } from './run';
 
 /**
  * `/v1/functions/{functionId}/http/*`: a function's public URL, for third parties (Stripe, Zapier,
@@ -26,7 +27,7 @@ export const functionsPublicRoutes = new Hono<AppEnv>().all('/:functionId/http/*
   const body = new Uint8Array(await c.req.arrayBuffer());
   const { row, result } = await executeNow(c, {
     fn, deployment, trigger: 'http', method: c.req.method, path, headers, body, user: null, permissions: [],
-    clientIp: clientIp(c.req.raw.headers), origin: url.origin, vars,
+    clientIp: clientIp(c.req.raw.headers), origin: url.origin, vars, limitSeconds: SYNC_TIMEOUT_SECONDS,
   });
   const out = new Headers(result.headers);
   out.set('x-appwrite-execution-id', row.id);

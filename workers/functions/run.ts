@@ -1,12 +1,11 @@
 import { exports } from 'cloudflare:workers';
 import type { DeploymentRow } from './deployments-store';
-import { mintEphemeralKey } from '../identity/ephemeral-keys';
-import { signJwt } from '../identity/jwt';
 import { sha256Hex } from '../lib/crypto';
 import { storedBuild } from './build';
 import { callIsolate, IsolateFailure, type IsolatePlan } from './isolate';
 import { ALLOWED_HOSTS_VARIABLE, parseAllowedHosts, type OutboundProps } from './outbound';
 import { INTERNAL_HEADER_PREFIX } from './runtime-source';
+import { executionCredentials } from './run-credentials';
 import { findRuntime, SPECIFICATION } from './runtimes';
 import { sdkModules } from './sdk';
 import type { FunctionRow } from './store';
@@ -22,6 +21,9 @@ import { variableValues } from './variables';
 /** Where functions reach Ledge's API; calls to it are routed in-process (outbound.ts). */
 export const DEFAULT_API_ENDPOINT = 'https://api.ledge.internal/v1';
 export const apiEndpoint = (env: Env) => (env.FUNCTIONS_API_ENDPOINT || DEFAULT_API_ENDPOINT).replace(/\/+$/, '');
+
+/** Appwrite's executor answers a synchronous execution within 30 s (its `requestTimeout`). */
+export const SYNC_TIMEOUT_SECONDS = 30;
 
 /** Appwrite's APP_FUNCTION_LOG_LENGTH_LIMIT, kept well inside a D1 row. */
 export const LOG_LIMIT = 500_000;
@@ -44,6 +46,8 @@ export interface RunInput {
   origin?: string;
   /** The function's variables, when the caller has read them already. */
   vars?: Record<string, string>;
+  /** A ceiling below the function's timeout: a synchronous run waits at most SYNC_TIMEOUT_SECONDS. */
+  limitSeconds?: number;
 }
 
 export interface RunResult {
@@ -104,15 +108,16 @@ export async function functionPlan(env: Env, fn: FunctionRow, deployment: RunInp
   };
 }
 
+/** Seconds this run may take: the function's timeout, or the caller's lower ceiling. */
+export const runSeconds = (input: Pick<RunInput, 'fn' | 'limitSeconds'>) => Math.min(input.fn.timeout, input.limitSeconds ?? Infinity);
+
 async function requestHeaders(env: Env, input: RunInput): Promise<Headers> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(input.headers)) {
     const lower = name.toLowerCase();
     if (!lower.startsWith('x-appwrite-') && !lower.startsWith(INTERNAL_HEADER_PREFIX)) headers.set(lower, value);
   }
-  const ttl = input.fn.timeout + 60;
-  const jwt = input.user ? await signJwt(env, input.user, ttl) : '';
-  const key = await mintEphemeralKey(env, { projectId: env.PROJECT_ID || 'local', scopes: input.fn.scopes, name: `Function ${input.fn.id}` }, ttl);
+  const [jwt, key] = await executionCredentials(env, { projectId: env.PROJECT_ID || 'local', fn: input.fn, user: input.user });
   const appwrite: Record<string, string> = {
     'x-appwrite-execution-id': input.executionId,
     'x-appwrite-trigger': input.trigger,
@@ -124,11 +129,18 @@ async function requestHeaders(env: Env, input: RunInput): Promise<Headers> {
     'x-appwrite-continent-code': '',
     'x-appwrite-continent-eu': 'false',
     'x-appwrite-client-ip': input.clientIp ?? '',
-    'x-ledge-timeout': String(input.fn.timeout),
+    'x-ledge-timeout': String(runSeconds(input)),
     'x-ledge-logging': input.fn.logging ? '1' : '0',
   };
   for (const [name, value] of Object.entries(appwrite)) headers.set(name, value);
   return headers;
+}
+
+/** A run stopped by the synchronous ceiling rather than its own timeout says so, and what to do. */
+function withCeiling(errors: string, input: RunInput): string {
+  if (input.limitSeconds === undefined || input.limitSeconds >= input.fn.timeout) return errors;
+  const why = `Synchronous executions are limited to ${input.limitSeconds} s (this function's timeout is ${input.fn.timeout} s): execute it asynchronously (async: true) to run longer.`;
+  return errors ? `${errors}\n${why}` : why;
 }
 
 export async function runFunction(env: Env, input: RunInput): Promise<RunResult> {
@@ -141,7 +153,7 @@ export async function runFunction(env: Env, input: RunInput): Promise<RunResult>
     const url = `${input.origin ?? new URL(apiEndpoint(env)).origin}${path}`;
     const method = input.method.toUpperCase();
     const request = new Request(url, { method, headers, body: method === 'GET' || method === 'HEAD' ? undefined : input.body });
-    const answer = await callIsolate(env.LOADER, plan, request, input.fn.timeout * 1000);
+    const answer = await callIsolate(env.LOADER, plan, request, runSeconds(input) * 1000);
     const failed = answer.statusCode >= 500 || answer.timedOut;
     return {
       status: failed ? 'failed' : 'completed',
@@ -149,11 +161,12 @@ export async function runFunction(env: Env, input: RunInput): Promise<RunResult>
       headers: answer.headers,
       body: answer.body,
       logs: truncate(answer.logs, 'Logs'),
-      errors: truncate(answer.errors, 'Errors'),
+      errors: truncate(answer.timedOut ? withCeiling(answer.errors, input) : answer.errors, 'Errors'),
       duration: elapsed(),
     };
   } catch (err) {
-    const message = err instanceof IsolateFailure ? err.message : `Execution failed: ${(err as Error).message ?? String(err)}`;
+    const base = err instanceof IsolateFailure ? err.message : `Execution failed: ${(err as Error).message ?? String(err)}`;
+    const message = err instanceof IsolateFailure && err.timedOut ? withCeiling(base, input) : base;
     return { status: 'failed', statusCode: 500, headers: {}, body: new Uint8Array(), logs: '', errors: truncate(message, 'Errors'), duration: elapsed() };
   }
 }

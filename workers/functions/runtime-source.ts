@@ -15,8 +15,16 @@ export function runtimeSource(entrypoint: string): string {
   const target = JSON.stringify(`../${entrypoint}`);
   return `import { AsyncLocalStorage } from 'node:async_hooks';
 import { Buffer } from 'node:buffer';
-import { format } from 'node:util';
 import * as user from ${target};
+
+// node:util adds several milliseconds to every cold isolate; plain strings (most logs) need none
+// of it, so it loads only for the first log line with objects or format specifiers.
+let utilFormat = null;
+function format(...args) {
+  if (args.every((a) => typeof a === 'string') && !(args[0] ?? '').includes('%')) return args.join(' ');
+  utilFormat ??= process.getBuiltinModule('node:util').format;
+  return utilFormat(...args);
+}
 
 const current = new AsyncLocalStorage();
 const native = { log: console.log, info: console.info, debug: console.debug, warn: console.warn, error: console.error };

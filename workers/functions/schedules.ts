@@ -1,6 +1,6 @@
 import { toAppwriteDate } from '../lib/time';
-import { enqueueExecution } from './execute';
-import { insertExecutionD1 } from './executions-store';
+import { enqueueExecution, enqueueOrFail } from './execute';
+import { failStaleWaiting, insertExecutionD1 } from './executions-store';
 import { parseSchedule } from './rules';
 import { derivedExecutionId } from './triggers';
 
@@ -15,6 +15,13 @@ import { derivedExecutionId } from './triggers';
  */
 export const SCHEDULE_LOOKBACK_MS = 5 * 60_000;
 export const SLOT_RETENTION_MS = 7 * 86_400_000;
+/**
+ * A waiting execution not taken from the queue within this long never will be: its message was
+ * lost (a crash between the insert and the send) or dead-lettered. Well beyond the queue's retries
+ * (3, with at most 5 minutes of backoff each).
+ */
+export const STALE_WAITING_MS = 60 * 60_000;
+export const STALE_WAITING_REASON = 'The execution was never taken from the queue (its message was lost or dead-lettered) and will not run.';
 const MAX_SLOTS_PER_TICK = 5;
 
 export function dueSlots(expression: string, since: number, now: number): number[] {
@@ -29,7 +36,7 @@ export function dueSlots(expression: string, since: number, now: number): number
   return slots;
 }
 
-export async function runSchedules(env: Env, now = Date.now()): Promise<{ slots: number; queued: number }> {
+export async function runSchedules(env: Env, now = Date.now()): Promise<{ slots: number; queued: number; stale: number }> {
   const db = env.DB;
   const { results } = await db
     .prepare("SELECT id, schedule, schedule_since AS since, deployment_id AS deploymentId FROM functions WHERE enabled = 1 AND schedule != '' AND deployment_id != ''")
@@ -56,8 +63,8 @@ export async function runSchedules(env: Env, now = Date.now()): Promise<{ slots:
         }, true),
       ]);
       if ((claim.meta.changes ?? 0) === 0) continue;
-      await enqueueExecution(env, id);
-      slots++;
+      // A refused send fails this slot's execution, with the reason, and the other functions still run.
+      if (await enqueueOrFail(env, id)) slots++;
     }
   }
   // Scheduled executions that have come within a queue delay's reach.
@@ -65,7 +72,18 @@ export async function runSchedules(env: Env, now = Date.now()): Promise<{ slots:
     .prepare("UPDATE executions SET queued = 1 WHERE status = 'scheduled' AND queued = 0 AND scheduled_at <= ? RETURNING id, scheduled_at AS at")
     .bind(toAppwriteDate(now + 86_400_000 - 60_000))
     .all<{ id: string; at: string }>();
-  for (const row of due) await enqueueExecution(env, row.id, Date.parse(row.at));
+  let queued = 0;
+  for (const row of due) {
+    try {
+      await enqueueExecution(env, row.id, Date.parse(row.at));
+      queued++;
+    } catch (err) {
+      // Still `scheduled`: the next tick hands it to the queue again.
+      console.error(`[functions] scheduled execution ${row.id} not queued, retried next minute`, err);
+      await db.prepare('UPDATE executions SET queued = 0 WHERE id = ? AND status = ?').bind(row.id, 'scheduled').run();
+    }
+  }
+  const stale = await failStaleWaiting(db, toAppwriteDate(now - STALE_WAITING_MS), STALE_WAITING_REASON);
   await db.prepare('DELETE FROM function_schedule_runs WHERE ran_at <= ?').bind(toAppwriteDate(now - SLOT_RETENTION_MS)).run();
-  return { slots, queued: due.length };
+  return { slots, queued, stale };
 }

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env';
 import { body, query } from '../http/body';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
-import { classifyAddress } from '../lib/net';
+import { checkUrlSyntax, OutboundError } from '../lib/net';
 import { boolParam, customIdParam, listParams } from '../lib/validator';
 import { requireScope } from '../middleware/principal';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateSecret, updateWebhook, webhookModel } from './store';
@@ -26,13 +26,16 @@ const fields = z.object({
 });
 const secret = z.string().min(8).max(256).nullish();
 
-/** Appwrite's PublicDomain check at write time: no loopback, private or link-local literals. */
+/**
+ * Appwrite's PublicDomain check at write time, by lib/net's guard minus DNS (names are resolved
+ * and checked again at every delivery): no loopback, private, link-local or metadata literals.
+ */
 function assertPublicTarget(url: string, allowPrivate: boolean) {
-  if (allowPrivate) return;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const kind = classifyAddress(host);
-  if (host === 'localhost' || host.endsWith('.localhost') || (kind !== null && kind !== 'public')) {
-    throw new ApiError('general_argument_invalid', 'Invalid `url` param: Value must be a public domain or address.');
+  try {
+    checkUrlSyntax(url, { allowPrivate });
+  } catch (err) {
+    if (!(err instanceof OutboundError)) throw err;
+    throw new ApiError('general_argument_invalid', `Invalid \`url\` param: Value must be a public domain or address. ${err.message}`);
   }
 }
 

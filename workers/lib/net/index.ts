@@ -6,6 +6,6 @@
 export { classifyAddress, isIpLiteral, isPublicAddress, type AddressKind } from './addresses';
 export { DEFAULT_DOH_ENDPOINT, ResolveError, dohResolver, staticResolver, type DohOptions, type Resolver } from './resolve';
 export {
-  OutboundError, checkUrl, guardedFetch, type GuardedFetchOptions, type OutboundPolicy, type OutboundResponse,
+  OutboundError, checkUrl, checkUrlSyntax, guardedFetch, type GuardedFetchOptions, type OutboundPolicy, type OutboundResponse,
   type RefusalReason,
 } from './outbound';

@@ -45,10 +45,12 @@ function hostAllowed(host: string, allowed: readonly string[]): boolean {
 }
 
 /**
- * Parses `input` and checks it against `policy`, resolving its host. Returns the URL to fetch;
- * throws an `OutboundError` saying why not.
+ * The checks that need no DNS: scheme, credentials, allowed hosts, and a host that is not a
+ * non-public IP literal (in any spelling the URL parser normalises), `localhost` or a single-label
+ * name. Returns the URL and, when its host is a name still to be resolved and checked, that name.
+ * Callers that validate a URL when it is stored (webhooks) use this; `checkUrl` adds the DNS step.
  */
-export async function checkUrl(input: string | URL, policy: OutboundPolicy, signal?: AbortSignal): Promise<URL> {
+export function checkUrlSyntax(input: string | URL, policy: Omit<OutboundPolicy, 'resolve'>): { url: URL; name: string | null } {
   let url: URL;
   try {
     url = new URL(input);
@@ -64,18 +66,28 @@ export async function checkUrl(input: string | URL, policy: OutboundPolicy, sign
   if (policy.allowedHosts && !hostAllowed(host, policy.allowedHosts)) {
     throw new OutboundError('host', `Host '${host}' is not allowed.`);
   }
-  if (policy.allowPrivate) return url;
+  if (policy.allowPrivate) return { url, name: null };
 
   const literal = classifyAddress(host);
   if (literal !== null) {
     if (literal !== 'public') throw new OutboundError('private_address', `Address '${host}' is not public (${literal}).`);
-    return url;
+    return { url, name: null };
   }
   if (host === 'localhost' || host.endsWith('.localhost')) {
     throw new OutboundError('private_address', `Host '${host}' is not public (loopback).`);
   }
   // A single-label name (`metadata`, `intranet`) is never a public host.
   if (!host.includes('.')) throw new OutboundError('host', `Host '${host}' is not a public domain name.`);
+  return { url, name: host };
+}
+
+/**
+ * Parses `input` and checks it against `policy`, resolving its host. Returns the URL to fetch;
+ * throws an `OutboundError` saying why not.
+ */
+export async function checkUrl(input: string | URL, policy: OutboundPolicy, signal?: AbortSignal): Promise<URL> {
+  const { url, name: host } = checkUrlSyntax(input, policy);
+  if (host === null) return url;
 
   let addresses: string[];
   try {
