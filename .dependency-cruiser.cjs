@@ -4,7 +4,7 @@
  * mail, http, middleware, sandbox, db) → lib. See README "Design notes".
  */
 const DOMAINS = ['account', 'users', 'teams', 'databases', 'project', 'health', 'storage', 'functions', 'realtime', 'webhooks', 'admin', 'console', 'avatars', 'locale'];
-const SHARED = ['identity', 'events', 'mail', 'http', 'middleware', 'sandbox', 'db'];
+const SHARED = ['identity', 'events', 'mail', 'http', 'middleware', 'sandbox', 'db', 'settings'];
 const domain = `^workers/(${DOMAINS.join('|')})/`;
 const shared = `^workers/(${SHARED.join('|')})/`;
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { clientOrigin, devSecretFlags, planDev, readDevVars, readyUrl } from './dev-plan.mjs';
 import { generateJwtSigningKey, generateRootKey } from './secrets.mjs';
+import { createAdmin, generateAdminPassword } from './admin-api.mjs';
 import { ROOT, readWranglerConfig } from './wrangler-config.mjs';
 
 const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
@@ -20,6 +21,13 @@ if (!existsSync(devVarsPath)) {
   console.log('Created .dev.vars with fresh secrets.');
 }
 const devVars = readDevVars(readFileSync(devVarsPath, 'utf8'));
+// The first admin of the admin realm (appwrite-cli's `login`), kept beside .dev.vars, never in it:
+// the Worker has no use for it.
+const adminPath = join(ROOT, '.dev.admin.json');
+if (!existsSync(adminPath)) {
+  writeFileSync(adminPath, `${JSON.stringify({ email: 'admin@ledge.local', password: generateAdminPassword() }, null, 2)}\n`, { mode: 0o600 });
+}
+const devAdmin = JSON.parse(readFileSync(adminPath, 'utf8'));
 const config = readWranglerConfig();
 const projectId = config.vars?.PROJECT_ID ?? 'local';
 
@@ -61,11 +69,18 @@ async function announce(origin) {
   const endpoint = `${origin}/v1`;
   // A local https listener has a self-signed certificate that fetch refuses; there, Ready is enough.
   if (origin.startsWith('http:')) await untilPinged(endpoint);
+  let admin = `${devAdmin.email} / ${devAdmin.password}   (appwrite login --endpoint ${endpoint})`;
+  try {
+    await createAdmin({ endpoint, projectId, rootKey: devVars.ROOT_API_KEY, email: devAdmin.email, password: devAdmin.password, name: 'Admin' });
+  } catch (err) {
+    admin = `not created: ${err.message}`;
+  }
   console.log(`
   Ledge is running.
     Endpoint:    ${endpoint}
     Project ID:  ${projectId}
     Root key:    ${devVars.ROOT_API_KEY}
+    Admin:       ${admin}
 
   new Client().setEndpoint('${endpoint}').setProject('${projectId}')   // appwrite / node-appwrite
 `);

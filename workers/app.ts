@@ -11,6 +11,13 @@ import { ipCeiling } from './middleware/ip-ceiling';
 import { responseHeaders } from './middleware/response-headers';
 import { keyAuthenticator } from './project/authenticate';
 import { projectRoutes } from './project/routes';
+import { projectSettingsRoutes } from './project/settings-routes';
+import { projectVariableRoutes } from './functions/project-variables-routes';
+import { functionRuleRoutes } from './functions/rule-routes';
+import { consoleRealm } from './console/app';
+import { consoleAdminRoutes } from './console/admins-routes';
+import { adminAuthenticator } from './identity/admins';
+import { authMethods } from './middleware/auth-methods';
 import { healthRoutes } from './health/routes';
 import { versionRoutes } from './health/version';
 import { avatarsRoutes } from './avatars/routes';
@@ -35,8 +42,11 @@ import { realtimeRoutes } from './realtime/routes';
 import { presenceRoutes } from './realtime/presence-routes';
 import { webhookRoutes } from './webhooks/routes';
 
-/** Who may call, in Appwrite's order: API key, then session, then JWT. Domains add theirs here. */
-const authenticators: Authenticator[] = [keyAuthenticator, sessionAuthenticator, jwtAuthenticator];
+/**
+ * Who may call, in Appwrite's order: API key, an admin in admin mode (its console session), then
+ * session, then JWT. Domains add theirs here.
+ */
+const authenticators: Authenticator[] = [keyAuthenticator, adminAuthenticator, sessionAuthenticator, jwtAuthenticator];
 
 /**
  * Routes that resolve their caller inside their own first D1 batch (`callerOf`, one round
@@ -67,6 +77,8 @@ export const app = new Hono<AppEnv>()
   .route('/v1/realtime', realtimeRoutes)
   // Public, whatever project (`console` included) or credentials the caller sends.
   .route('/v1/health/version', versionRoutes)
+  // Project `console` is the admin realm: its own small API (workers/console/app.ts).
+  .use(consoleRealm())
   .use(project())
   .use(requestBounds())
   // Routes listed here resolve the caller inside their own first D1 batch (identity/batch.ts).
@@ -74,9 +86,15 @@ export const app = new Hono<AppEnv>()
   .use(ipCeiling())
   // A session still owing its second factor may only call the MFA challenge routes and sign out.
   .use(mfa())
+  // Auth methods turned off in the project settings close their routes to clients.
+  .use(authMethods())
   .get('/v1/ping', (c) => c.text('Pong!'))
   .route('/v1/health', healthRoutes)
   .route('/v1/project', projectRoutes)
+  .route('/v1/project', projectSettingsRoutes)
+  .route('/v1/project', projectVariableRoutes)
+  .route('/v1/console', consoleAdminRoutes)
+  .route('/v1/proxy', functionRuleRoutes)
   .route('/v1/users', usersRoutes)
   .route('/v1/users', usersMfaRoutes)
   .route('/v1/account', accountRoutes)

@@ -155,3 +155,17 @@ export const functionScheduleRuns = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.functionId, t.slot] }), index('function_schedule_runs_ran_at').on(t.ranAt)],
 );
+
+/** Proxy rules recorded for appwrite-cli's function pushes (0032); not routed. */
+export const functionRules = sqliteTable(
+  'function_rules',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    domain: text('domain').notNull(),
+    functionId: text('function_id').notNull(),
+    branch: text('branch').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('function_rules_id').on(t.id), uniqueIndex('function_rules_domain').on(t.domain)],
+);

@@ -17,3 +17,4 @@ export * from './functions';
 export * from './webhooks';
 export * from './storage';
 export * from './realtime';
+export * from './console';

@@ -10,6 +10,7 @@ import { findDeployment, type DeploymentRow } from './deployments-store';
 import { executionModel, failWaiting, insertExecution, keptHeaders, type ExecutionRow } from './executions-store';
 import { runFunction, type RunInput, type RunResult } from './run';
 import type { FunctionRow } from './store';
+import { variableEnv } from './variables';
 
 /**
  * Starting executions: the checks Appwrite makes (enabled, a ready deployment, `execute`
@@ -51,15 +52,15 @@ export function runTargetStatements(db: D1Database, functionId: string): D1Prepa
   return [
     db.prepare(`${functionReader.select} WHERE id = ?`).bind(functionId),
     db.prepare(`${deploymentReader.select} WHERE id = (SELECT deployment_id FROM functions WHERE id = ?) AND function_id = ?`).bind(functionId, functionId),
-    db.prepare('SELECT key, value FROM function_variables WHERE function_id = ?').bind(functionId),
+    // The project's variables (function id '') and the function's own (variables.ts).
+    db.prepare("SELECT key, value, function_id AS functionId FROM function_variables WHERE function_id IN ('', ?)").bind(functionId),
   ];
 }
 
 export function decodeRunTarget([fns, deps, vars]: D1Result[]) {
   const fn = fns.results[0] ? functionReader.decode(fns.results[0] as Record<string, unknown>) : null;
   const deployment = deps.results[0] ? deploymentReader.decode(deps.results[0] as Record<string, unknown>) : null;
-  const pairs = vars.results as { key: string; value: string }[];
-  return { fn, deployment, vars: Object.fromEntries(pairs.map((v) => [v.key, v.value])) };
+  return { fn, deployment, vars: variableEnv(vars.results as { key: string; value: string; functionId: string }[]) };
 }
 
 /** The function, its active deployment and its variables in one round trip (no caller check). */

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { functionVariables } from '../db/schema';
 import { uniqueViolationText } from '../lib/d1';
@@ -7,6 +7,13 @@ import { loadInKeyOrder, runSystemList, systemTarget, type SystemList, type Syst
 import { nowDate } from '../lib/time';
 
 export type VariableRow = typeof functionVariables.$inferSelect;
+
+/**
+ * Project variables (`/v1/project/variables`) are stored with the functions' under this function
+ * id, which no function can have (ids are never empty); every function sees them, and its own
+ * variable of the same key wins.
+ */
+export const PROJECT_SCOPE = '';
 
 /** Appwrite's Variable model; a secret's value is never shown again once set. */
 export function variableModel(row: VariableRow) {
@@ -17,7 +24,7 @@ export function variableModel(row: VariableRow) {
     key: row.key,
     value: row.secret ? '' : row.value,
     secret: row.secret,
-    resourceType: 'function',
+    resourceType: row.functionId === PROJECT_SCOPE ? 'project' : 'function',
     resourceId: row.functionId,
   };
 }
@@ -92,8 +99,21 @@ export async function listVariables(db: D1Database, functionId: string, input: S
   return { total, variables: rows.map(variableModel) };
 }
 
-/** Every variable of a function as `key → value`, for its isolate's env. */
+/** The query for a function's variables and the project's (for a caller's own batch); read with `variableEnv`. */
+export function variablesQuery(db: D1Database, functionId: string) {
+  return drizzle(db)
+    .select({ key: functionVariables.key, value: functionVariables.value, functionId: functionVariables.functionId })
+    .from(functionVariables)
+    .where(inArray(functionVariables.functionId, [PROJECT_SCOPE, functionId]));
+}
+
+/** `key → value` for an isolate's env: the project's variables, then the function's own over them. */
+export function variableEnv(rows: { key: string; value: string; functionId: string }[]): Record<string, string> {
+  const project = rows.filter((r) => r.functionId === PROJECT_SCOPE);
+  const own = rows.filter((r) => r.functionId !== PROJECT_SCOPE);
+  return Object.fromEntries([...project, ...own].map((r) => [r.key, r.value]));
+}
+
 export async function variableValues(db: D1Database, functionId: string): Promise<Record<string, string>> {
-  const rows = await drizzle(db).select({ key: functionVariables.key, value: functionVariables.value }).from(functionVariables).where(eq(functionVariables.functionId, functionId));
-  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  return variableEnv(await variablesQuery(db, functionId));
 }

@@ -15,6 +15,7 @@ import { sessionCredential } from './cookies';
 import { verifyJwtSignature } from './jwt';
 import { sessionMfaPending } from './mfa/rules';
 import { rolesSql, type SessionMatch } from './roles-sql';
+import { noteVersion, versionStatement } from '../settings/cache';
 import { roleSubject, type UserRow } from './users';
 
 /**
@@ -28,7 +29,7 @@ import { roleSubject, type UserRow } from './users';
  */
 export interface CredentialCheck {
   via: 'session' | 'jwt';
-  /** Session (unexpired, matching), user, confirmed memberships, verified TOTP: in this order. */
+  /** Session (unexpired, matching), user, confirmed memberships, verified TOTP, settings version: in this order. */
   statements: D1PreparedStatement[];
   /**
    * The roles the principal will hold, as SQL over the same rows (roles-sql.ts), for a read whose
@@ -86,12 +87,15 @@ function checkFor(db: D1Database, userId: string, match: SessionMatch, lean = fa
     db.prepare('SELECT id, team_id AS teamId, roles FROM memberships WHERE user_id = ? AND confirm = 1').bind(userId),
     // Read always (one indexed probe) so MFA never costs a second round trip.
     db.prepare("SELECT 1 AS ok FROM mfa_authenticators WHERE user_id = ? AND type = 'totp' AND verified = 1 LIMIT 1").bind(userId),
+    // The live project settings' version, checked in the same round trip (settings/cache.ts).
+    versionStatement(db),
   ];
   return { statements, roles: rolesSql(userId, match, now) };
 }
 
 function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt', lean = false): UserPrincipal | null {
-  const [sessionRes, userRes, membershipRes, totpRes] = results as D1Result<Record<string, unknown>>[];
+  const [sessionRes, userRes, membershipRes, totpRes, versionRes] = results as D1Result<Record<string, unknown>>[];
+  noteVersion(versionRes);
   const session = sessionRes.results[0] as { id: string; factors: string; expire: string } | undefined;
   const raw = userRes.results[0];
   if (!session || !raw) return null;

@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import type { AppEnv } from '../env';
 import { publishUserEvent } from './events';
 import { ApiError } from '../lib/errors';
-import { projectRealm } from '../lib/realm';
+import { projectRealm, sessionOwner, type Realm } from '../lib/realm';
 import type { UserPrincipal } from '../lib/principal';
 import { requestMeta } from '../http/request';
 import { getUser, updateUserStatement, type Statement, type UserPatch, type UserRow } from './users';
@@ -33,15 +33,15 @@ export function isKeyCaller(c: C) {
 
 const isSecure = (c: C) => new URL(c.req.url).protocol === 'https:';
 
-function setCookies(c: C, value: string, expires: number) {
-  for (const line of sessionCookies(projectRealm(c.get('config')).id, value, { secure: isSecure(c), expires })) {
+function setCookies(c: C, realm: Realm, value: string, expires: number) {
+  for (const line of sessionCookies(realm.id, value, { secure: isSecure(c), expires })) {
     c.header('Set-Cookie', line, { append: true });
   }
 }
 
 /** Logout: expire both cookies; a cross-site page also gets an empty fallback store. */
-export function clearSessionCookies(c: C) {
-  setCookies(c, '', Date.now() - 3600_000);
+export function clearSessionCookies(c: C, realm: Realm = projectRealm(c.get('config'))) {
+  setCookies(c, realm, '', Date.now() - 3600_000);
   if (!sameSite(c.req.url, c.req.raw.headers)) c.header('X-Fallback-Cookies', '[]');
 }
 
@@ -69,24 +69,39 @@ export async function issueSession(c: C, user: UserRow, opts: IssueOptions) {
  * with another model (Teams' updateMembershipStatus answers with the Membership).
  */
 export async function startSession(c: C, user: UserRow, opts: IssueOptions) {
-  const realm = projectRealm(c.get('config'));
+  const meta = requestMeta(c.req.raw.headers);
+  const after: Statement[] = [];
+  if (opts.userPatch) after.push(updateUserStatement(c.env.DB, user.id, opts.userPatch));
+  after.push(logStatement(c.env.DB, { userId: user.id, event: 'session.create', ...meta }));
+  const { row, encoded } = await openSession(c, projectRealm(c.get('config')), user.id, { ...opts, after });
+  publishUserEvent(c, `users.${user.id}.sessions.${row.id}.create`, sessionModel(row, { current: false }), user.id);
+  return { row, encoded };
+}
+
+/**
+ * A session for `accountId` in `realm`: the session row (filed under the realm's owner id), the
+ * oldest-session trim and `before`/`after` commit in one batch; then both cookies and, for a page
+ * on another site, `X-Fallback-Cookies`.
+ */
+export async function openSession(
+  c: C,
+  realm: Realm,
+  accountId: string,
+  opts: Pick<IssueOptions, 'provider' | 'providerUid' | 'factors' | 'before'> & { after?: Statement[] },
+) {
   const meta = requestMeta(c.req.raw.headers);
   const { row, secret, statements } = await sessionStatements(
     c.env.DB,
-    { userId: user.id, provider: opts.provider, providerUid: opts.providerUid, factors: opts.factors, duration: realm.sessionDuration, ...meta },
+    { userId: sessionOwner(realm, accountId), provider: opts.provider, providerUid: opts.providerUid, factors: opts.factors, duration: realm.sessionDuration, ...meta },
     realm.sessionLimit,
   );
-  const all: Statement[] = [...(opts.before ?? []), ...statements];
-  if (opts.userPatch) all.push(updateUserStatement(c.env.DB, user.id, opts.userPatch));
-  all.push(logStatement(c.env.DB, { userId: user.id, event: 'session.create', ...meta }));
-  const [first, ...rest] = all;
+  const [first, ...rest] = [...(opts.before ?? []), ...statements, ...(opts.after ?? [])];
   await drizzle(c.env.DB).batch([first, ...rest]);
 
-  const encoded = encodeSessionValue({ id: user.id, secret });
-  setCookies(c, encoded, Date.parse(row.expire));
+  const encoded = encodeSessionValue({ id: accountId, secret });
+  setCookies(c, realm, encoded, Date.parse(row.expire));
   if (!sameSite(c.req.url, c.req.raw.headers)) {
     c.header('X-Fallback-Cookies', JSON.stringify({ [sessionCookieName(realm.id)]: encoded }));
   }
-  publishUserEvent(c, `users.${user.id}.sessions.${row.id}.create`, sessionModel(row, { current: false }), user.id);
   return { row, encoded };
 }

@@ -27,7 +27,14 @@ export interface Config {
   ipRateLimit: boolean;
   /** Requests to URLs callers name (avatars, webhooks): see lib/net. */
   outbound: { allowPrivate: boolean; dohUrl: string };
+  /** Appwrite's auth methods; all on unless the project settings turn one off (workers/settings). */
+  authMethods: Record<AuthMethod, boolean>;
+  /** Native app origins registered as platforms (`appwrite-ios://<bundle id>`, `appwrite-android://<app id>`, …). */
+  nativeOrigins: string[];
 }
+
+export const AUTH_METHODS = ['email-password', 'magic-url', 'email-otp', 'anonymous', 'invites', 'jwt', 'phone'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 function flag(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
@@ -77,5 +84,7 @@ function parseConfig(env: Env): Config {
       allowPrivate: flag(env.OUTBOUND_ALLOW_PRIVATE, false),
       dohUrl: env.OUTBOUND_DOH_URL || 'https://cloudflare-dns.com/dns-query',
     },
+    authMethods: Object.fromEntries(AUTH_METHODS.map((m) => [m, true])) as Record<AuthMethod, boolean>,
+    nativeOrigins: [],
   };
 }

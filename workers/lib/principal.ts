@@ -18,8 +18,10 @@ export interface GuestPrincipal extends PrincipalBase {
 
 export interface KeyPrincipal extends PrincipalBase {
   kind: 'key';
-  /** `root` for ROOT_API_KEY, otherwise the key's id. */
+  /** `root` for ROOT_API_KEY, otherwise the key's id (`console:<admin id>` for an admin in admin mode). */
   keyId: string;
+  /** Set when a signed-in admin acts on the project (identity/admins.ts): origin rules still apply. */
+  adminId?: string;
 }
 
 export interface UserPrincipal extends PrincipalBase {

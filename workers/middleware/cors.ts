@@ -24,7 +24,8 @@ function isLocalHost(host: string): boolean {
 
 /**
  * Is `origin` a registered web platform? Entries are hostnames (`app.example.com`), wildcard
- * hostnames (`*.example.com`) or whole origins (`http://app.test:5173`); localhost passes when
+ * hostnames (`*.example.com`) or whole origins (`http://app.test:5173`), from ALLOWED_ORIGINS and
+ * the web platforms; native apps' origins must name a registered platform; localhost passes when
  * ALLOW_LOCALHOST_ORIGINS is on.
  */
 export function isAllowedOrigin(origin: string, config: Config): boolean {
@@ -34,7 +35,11 @@ export function isAllowedOrigin(origin: string, config: Config): boolean {
   } catch {
     return false;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    // Appwrite's native SDKs send `appwrite-ios://<bundle id>`, `appwrite-android://<app id>`, …
+    const native = `${url.protocol}//${url.host}`.toLowerCase();
+    return config.nativeOrigins.some((o) => o.toLowerCase() === native);
+  }
   if (config.allowLocalhostOrigins && isLocalHost(url.hostname)) return true;
   for (const entry of config.allowedOrigins) {
     if (entry.includes('://')) {

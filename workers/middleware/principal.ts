@@ -3,6 +3,7 @@ import type { AppEnv, PendingPrincipal } from '../env';
 import { ApiError } from '../lib/errors';
 import { guestPrincipal, type Principal } from '../lib/principal';
 import { isAllowedOrigin } from './cors';
+import { configFor, settingsStale } from '../settings/cache';
 
 /**
  * An authenticator looks at the request and returns a principal, `null` when its credential is
@@ -26,7 +27,9 @@ export interface Deferral {
 
 function refuseUnknownOrigin(c: Context<AppEnv>, resolved: Principal | null) {
   const origin = c.req.header('Origin');
-  if (resolved?.kind !== 'key' && origin && c.req.method !== 'OPTIONS' && !isAllowedOrigin(origin, c.get('config'))) {
+  // API keys are server credentials; an admin's console cookie is a browser's, so it stays origin-bound.
+  const serverKey = resolved?.kind === 'key' && !resolved.adminId;
+  if (!serverKey && origin && c.req.method !== 'OPTIONS' && !isAllowedOrigin(origin, c.get('config'))) {
     throw new ApiError('general_unknown_origin');
   }
 }
@@ -48,6 +51,8 @@ export function principal(authenticators: Authenticator[], deferral?: Deferral):
     }
     const resolved = found ?? guestPrincipal();
     c.set('principal', resolved);
+    // The credential batch saw a newer settings version: the request runs on the new settings.
+    if (settingsStale()) c.set('config', await configFor(c.env));
     refuseUnknownOrigin(c, resolved);
     return next();
   };

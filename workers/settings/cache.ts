@@ -1,0 +1,118 @@
+/**
+ * Live project settings, cached per isolate so a request does not pay a D1 round trip for them.
+ *
+ * A cached copy is used for at most `MAX_AGE_MS` (5 s): CORS preflights carry no credentials and
+ * run no D1 statement, so that bound is what makes a new platform reach every isolate within 5 s.
+ * Requests that check a session or JWT carry `versionStatement` in their credential batch (the
+ * same round trip, identity/authenticate.ts); a token that differs from the cached one drops the
+ * copy at once (`noteVersion`), and the principal middleware reloads before anything else reads
+ * it. A change made through this isolate drops its copy immediately (`forget`).
+ */
+import { projectSettings, platforms } from '../db/schema';
+import { rawReader } from '../lib/d1';
+import { AUTH_METHODS, readConfig, type AuthMethod, type Config } from '../lib/config';
+
+export const MAX_AGE_MS = 5_000;
+
+export type PlatformRow = typeof platforms.$inferSelect;
+
+/** What `project_settings.auth` may hold; an absent key falls back to `[vars]`. */
+export interface AuthOverrides {
+  sessionDuration?: number;
+  /** 0: no limit. */
+  sessionLimit?: number;
+  passwordDictionary?: boolean;
+  passwordPersonalData?: boolean;
+  methods?: Partial<Record<AuthMethod, boolean>>;
+}
+
+export interface StoredSettings {
+  version: string;
+  auth: AuthOverrides;
+  platforms: PlatformRow[];
+}
+
+const platformReader = rawReader(platforms);
+let cached: { settings: StoredSettings; at: number } | null = null;
+
+/** Both reads in one batch (one round trip). */
+export async function loadSettings(db: D1Database): Promise<StoredSettings> {
+  const [head, rows] = await db.batch<Record<string, unknown>>([
+    db.prepare('SELECT version, auth FROM project_settings WHERE id = 1'),
+    db.prepare(`${platformReader.select} ORDER BY seq`),
+  ]);
+  const row = head.results[0];
+  let auth: AuthOverrides = {};
+  try {
+    const parsed = JSON.parse(String(row?.auth ?? '{}')) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) auth = parsed as AuthOverrides;
+  } catch {
+    // A damaged settings row reads as "no overrides": the [vars] values apply.
+  }
+  const settings = Object.freeze({ version: String(row?.version ?? ''), auth, platforms: rows.results.map((r) => platformReader.decode(r)) });
+  cached = { settings, at: Date.now() };
+  return settings;
+}
+
+/** The cached settings while younger than 5 s, else freshly loaded. */
+export async function currentSettings(db: D1Database): Promise<StoredSettings> {
+  if (cached && Date.now() - cached.at < MAX_AGE_MS) return cached.settings;
+  return loadSettings(db);
+}
+
+/** Is a reload due (no copy, too old, or a newer version seen)? */
+export function settingsStale(): boolean {
+  return !cached || Date.now() - cached.at >= MAX_AGE_MS;
+}
+
+/** The version check that rides in a request's credential batch. */
+export function versionStatement(db: D1Database): D1PreparedStatement {
+  return db.prepare('SELECT version FROM project_settings WHERE id = 1');
+}
+
+/** Reads `versionStatement`'s result: another version than the cached one drops the copy. */
+export function noteVersion(result: D1Result<Record<string, unknown>> | undefined): void {
+  const version = result?.results[0]?.version;
+  if (cached && typeof version === 'string' && version !== cached.settings.version) cached = null;
+}
+
+/** After a change through this isolate. */
+export function forget(): void {
+  cached = null;
+}
+
+const NATIVE_SCHEMES: Record<string, string> = {
+  apple: 'appwrite-ios',
+  android: 'appwrite-android',
+  windows: 'appwrite-windows',
+  linux: 'appwrite-linux',
+};
+
+/** The deployment's `[vars]` with the live settings over them (web platforms join ALLOWED_ORIGINS). */
+export function effectiveConfig(base: Config, s: StoredSettings): Config {
+  const web = s.platforms.filter((p) => p.type === 'web').map((p) => p.identifier);
+  const native = s.platforms.flatMap((p) => {
+    const scheme = NATIVE_SCHEMES[p.type];
+    if (!scheme) return [];
+    // Appwrite's Apple SDK also sends appwrite-macos:// for the same bundle id.
+    return p.type === 'apple' ? [`${scheme}://${p.identifier}`, `appwrite-macos://${p.identifier}`] : [`${scheme}://${p.identifier}`];
+  });
+  const a = s.auth;
+  const methods = { ...base.authMethods };
+  for (const m of AUTH_METHODS) if (typeof a.methods?.[m] === 'boolean') methods[m] = a.methods[m]!;
+  return {
+    ...base,
+    allowedOrigins: [...base.allowedOrigins, ...web],
+    nativeOrigins: [...base.nativeOrigins, ...native],
+    sessionDuration: typeof a.sessionDuration === 'number' ? a.sessionDuration : base.sessionDuration,
+    sessionLimit: typeof a.sessionLimit === 'number' ? a.sessionLimit : base.sessionLimit,
+    passwordDictionary: typeof a.passwordDictionary === 'boolean' ? a.passwordDictionary : base.passwordDictionary,
+    passwordPersonalData: typeof a.passwordPersonalData === 'boolean' ? a.passwordPersonalData : base.passwordPersonalData,
+    authMethods: methods,
+  };
+}
+
+/** The request's config: `[vars]` plus the live settings (cached, at most 5 s old). */
+export async function configFor(env: Env): Promise<Config> {
+  return effectiveConfig(readConfig(env), await currentSettings(env.DB));
+}
