@@ -16,6 +16,7 @@
  */
 import { describe, it } from 'vitest';
 import { rootKey } from '../helpers';
+import { PROJECT_MATRIX } from './matrix-project';
 import { assertCoversRoutes, buildFixtures, everyone, keyOnly, ownAccount, runEntry, type Entry, type Fixtures, type Outcome } from './matrix-harness';
 
 /** Routes not in the matrix yet (keep short; each needs an entry soon). */
@@ -339,6 +340,9 @@ const MATRIX: Record<string, Entry> = {
     path: (x) => `/v1/presences/${x.presenceOfA}`, scope: 'presences.write', fresh: true,
     outcomes: presenceOutcomes(204, [404, 'presence_not_found'], { keyWith: [404, 'presence_not_found'] }),
   },
+
+  // Project settings, proxy rules and admin management (matrix-project.ts).
+  ...PROJECT_MATRIX,
 
   ...schemaRoutes('tablesdb'),
   ...schemaRoutes('databases'),

@@ -1,6 +1,6 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import { consoleAdmins } from '../db/schema';
+import { consoleAdmins, sessions } from '../db/schema';
 import { sha256Hex } from '../lib/crypto';
 import { rawReader, uniqueViolationText } from '../lib/d1';
 import { ApiError } from '../lib/errors';
@@ -11,6 +11,7 @@ import { ROOT_SCOPES } from '../lib/scopes';
 import { nowDate } from '../lib/time';
 import type { Authenticator } from '../middleware/principal';
 import { sessionCredential } from './cookies';
+import { noteVersion, versionStatement } from '../settings/cache';
 
 /**
  * The admin realm's accounts (`console_admins`): who may sign in with project `console` and, in
@@ -48,7 +49,7 @@ export async function deleteAdmin(db: D1Database, id: string): Promise<void> {
   const d = drizzle(db);
   const [gone] = await d.batch([
     d.delete(consoleAdmins).where(eq(consoleAdmins.id, id)).returning({ id: consoleAdmins.id }),
-    d.run(sql`DELETE FROM sessions WHERE user_id = ${sessionOwner(consoleRealm, id)}`),
+    d.delete(sessions).where(eq(sessions.userId, sessionOwner(consoleRealm, id))),
   ]);
   if (!(gone as unknown[])[0]) throw new ApiError('user_not_found');
 }
@@ -88,11 +89,13 @@ export interface AdminCaller {
 export async function resolveAdmin(db: D1Database, headers: Headers): Promise<AdminCaller | null> {
   const cred = sessionCredential(headers, consoleRealm.id);
   if (!cred) return null;
-  const [sessionRes, adminRes] = await db.batch<Record<string, unknown>>([
+  const [sessionRes, adminRes, versionRes] = await db.batch<Record<string, unknown>>([
     db.prepare('SELECT id FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1')
       .bind(await sha256Hex(cred.secret), sessionOwner(consoleRealm, cred.id), nowDate()),
     db.prepare(`${adminReader.select} WHERE id = ? LIMIT 1`).bind(cred.id),
+    versionStatement(db),
   ]);
+  noteVersion(versionRes);
   const session = sessionRes.results[0];
   const raw = adminRes.results[0];
   if (!session || !raw) return null;
