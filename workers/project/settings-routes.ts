@@ -57,8 +57,8 @@ const policyBodies = {
   'password-dictionary': z.object({ enabled: boolParam }).transform((b) => ({ passwordDictionary: b.enabled })),
   'password-personal-data': z.object({ enabled: boolParam }).transform((b) => ({ passwordPersonalData: b.enabled })),
   'session-duration': z.object({ duration: intParam.pipe(z.number().min(5).max(31_536_000)) }).transform((b) => ({ sessionDuration: b.duration })),
-  // Appwrite: null (or no value) lifts the limit.
-  'session-limit': z.object({ total: intParam.pipe(z.number().min(1).max(5000)).nullish() }).transform((b) => ({ sessionLimit: b.total ?? 0 })),
+  // `total: null` lifts the limit; unlike Appwrite, a missing `total` is refused (an empty body changes nothing).
+  'session-limit': z.object({ total: intParam.pipe(z.number().min(1).max(5000)).nullable() }).transform((b) => ({ sessionLimit: b.total ?? 0 })),
 } as const;
 
 function policyRoutes() {

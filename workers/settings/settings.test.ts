@@ -64,6 +64,19 @@ describe('platforms', () => {
     await expect.poll(() => preflight(origin), { timeout: MAX_AGE_MS + 500, interval: 200 }).toBe(origin);
   });
 
+  it('every platform change replaces the version token; a refused one does not', async () => {
+    const version = async () => (await env.DB.prepare('SELECT version FROM project_settings WHERE id = 1').first<{ version: string }>())!.version;
+    const v0 = await version();
+    await okJson(await asRoot('/v1/project/platforms/android', { method: 'POST', json: { platformId: 'droid', name: 'Android', applicationId: 'com.example.droid' } }), 201);
+    const v1 = await version();
+    expect(v1).not.toBe(v0);
+    expect((await asRoot('/v1/project/platforms/no-such', { method: 'DELETE' })).status).toBe(404);
+    expect((await asRoot('/v1/project/platforms/android/no-such', { method: 'PUT', json: { name: 'x', applicationId: 'x' } })).status).toBe(404);
+    expect(await version()).toBe(v1);
+    expect((await asRoot('/v1/project/platforms/android/droid', { method: 'PUT', json: { name: 'Droid', applicationId: 'com.example.droid2' } })).status).toBe(200);
+    expect(await version()).not.toBe(v1);
+  });
+
   it('native apps: a registered bundle id passes, any other is an unknown origin', async () => {
     await okJson(await asRoot('/v1/project/platforms/apple', { method: 'POST', json: { platformId: 'ios', name: 'iOS', bundleIdentifier: 'com.example.app' } }), 201);
     expect((await call('/v1/locale/codes', { headers: { Origin: 'appwrite-ios://com.example.app' } })).status).toBe(200);

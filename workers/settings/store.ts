@@ -13,11 +13,15 @@ import { forget, loadSettings, type AuthOverrides, type PlatformRow } from './ca
 export const PLATFORM_TYPES = ['web', 'apple', 'android', 'windows', 'linux'] as const;
 export type PlatformType = (typeof PLATFORM_TYPES)[number];
 
+/**
+ * The version change that follows a platform write in its batch; `changes()` is the count of the
+ * statement before it, so a write that matched nothing (an unknown id) leaves the version alone.
+ */
 function bump(db: D1Database) {
   return drizzle(db)
     .update(projectSettings)
     .set({ version: sql`lower(hex(randomblob(8)))`, updatedAt: nowDate() })
-    .where(eq(projectSettings.id, 1));
+    .where(and(eq(projectSettings.id, 1), sql`changes() > 0`));
 }
 
 /**
