@@ -4,7 +4,6 @@ import { asRoot, call, errorOf, okJson, signedInUser, signIn, signUp } from '../
 import { browser } from '../../test/browser';
 import { uniqueId } from '../lib/ids';
 import { forget, MAX_AGE_MS } from './cache';
-import { variableValues } from '../functions/variables';
 
 /**
  * Live project settings: platforms (CORS and native origins), policies and auth methods through
@@ -16,7 +15,6 @@ afterEach(async () => {
   await env.DB.batch([
     env.DB.prepare("UPDATE project_settings SET auth = '{}', version = lower(hex(randomblob(8))) WHERE id = 1"),
     env.DB.prepare('DELETE FROM platforms'),
-    env.DB.prepare("DELETE FROM function_variables WHERE function_id = ''"),
   ]);
   forget();
 });
@@ -127,18 +125,5 @@ describe('auth policies and methods', () => {
     await okJson(await asRoot('/v1/project/auth-methods/anonymous', { method: 'PATCH', json: { enabled: true } }));
     expect((await browser().req('/v1/account/sessions/anonymous', { method: 'POST' })).status).toBe(201);
     expect((await errorOf(await asRoot('/v1/project/auth-methods/carrier-pigeon', { method: 'PATCH', json: { enabled: true } }))).type).toBe('general_argument_invalid');
-  });
-});
-
-describe('project variables', () => {
-  it('every function sees them; its own variable of the same key wins; secrets stay hidden', async () => {
-    const a = await okJson<{ resourceType: string }>(await asRoot('/v1/project/variables', { method: 'POST', json: { variableId: 'region', key: 'REGION', value: 'eu' } }), 201);
-    expect(a.resourceType).toBe('project');
-    await okJson(await asRoot('/v1/project/variables', { method: 'POST', json: { variableId: 'greeting', key: 'GREETING', value: 'hi', secret: true } }), 201);
-    expect((await okJson<{ value: string }>(await asRoot('/v1/project/variables/greeting'))).value).toBe('');
-    await env.DB.prepare("INSERT INTO function_variables (id, function_id, key, value, secret, created_at, updated_at) VALUES ('own', 'fn1', 'GREETING', 'hello', 0, '', '')").run();
-    expect(await variableValues(env.DB, 'fn1')).toEqual({ REGION: 'eu', GREETING: 'hello' });
-    expect(await variableValues(env.DB, 'fn2')).toEqual({ REGION: 'eu', GREETING: 'hi' });
-    await env.DB.prepare("DELETE FROM function_variables WHERE function_id = 'fn1'").run();
   });
 });
