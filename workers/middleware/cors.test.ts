@@ -4,7 +4,7 @@ import { isAllowedOrigin, isAllowedRedirect, redirectParam } from './cors';
 import type { Config } from '../lib/config';
 
 const config = (allowedOrigins: string[], allowLocalhostOrigins = false) =>
-  ({ allowedOrigins, allowLocalhostOrigins, projectId: 'MyApp' }) as Config;
+  ({ allowedOrigins, allowLocalhostOrigins, projectId: 'MyApp', nativeOrigins: [] }) as unknown as Config;
 
 describe('isAllowedOrigin', () => {
   it('matches hostnames, wildcard hostnames and whole origins', () => {

@@ -3,7 +3,7 @@ import type { AppEnv, PendingPrincipal } from '../env';
 import { ApiError } from '../lib/errors';
 import { guestPrincipal, type Principal } from '../lib/principal';
 import { isAllowedOrigin } from './cors';
-import { configFor, settingsStale } from '../settings/cache';
+import { configFor, movedSince, versionMark } from '../settings/cache';
 
 /**
  * An authenticator looks at the request and returns a principal, `null` when its credential is
@@ -45,6 +45,7 @@ export function principal(authenticators: Authenticator[], deferral?: Deferral):
       }
     }
     let found: Principal | null = null;
+    const mark = versionMark();
     for (const authenticate of authenticators) {
       found = await authenticate(c);
       if (found) break;
@@ -52,7 +53,7 @@ export function principal(authenticators: Authenticator[], deferral?: Deferral):
     const resolved = found ?? guestPrincipal();
     c.set('principal', resolved);
     // The credential batch saw a newer settings version: the request runs on the new settings.
-    if (settingsStale()) c.set('config', await configFor(c.env));
+    if (movedSince(mark)) c.set('config', await configFor(c.env));
     refuseUnknownOrigin(c, resolved);
     return next();
   };

@@ -34,6 +34,8 @@ export interface StoredSettings {
 
 const platformReader = rawReader(platforms);
 let cached: { settings: StoredSettings; at: number } | null = null;
+/** Counts copies dropped because a credential batch saw another version (`noteVersion`). */
+let drops = 0;
 
 /** Both reads in one batch (one round trip). */
 export async function loadSettings(db: D1Database): Promise<StoredSettings> {
@@ -60,9 +62,16 @@ export async function currentSettings(db: D1Database): Promise<StoredSettings> {
   return loadSettings(db);
 }
 
-/** Is a reload due (no copy, too old, or a newer version seen)? */
-export function settingsStale(): boolean {
-  return !cached || Date.now() - cached.at >= MAX_AGE_MS;
+/**
+ * A mark to hold across a credential check: `movedSince(mark)` is true when that check's batch
+ * saw another settings version (the request should then reload before it goes on).
+ */
+export function versionMark(): number {
+  return drops;
+}
+
+export function movedSince(mark: number): boolean {
+  return drops !== mark;
 }
 
 /** The version check that rides in a request's credential batch. */
@@ -73,7 +82,10 @@ export function versionStatement(db: D1Database): D1PreparedStatement {
 /** Reads `versionStatement`'s result: another version than the cached one drops the copy. */
 export function noteVersion(result: D1Result<Record<string, unknown>> | undefined): void {
   const version = result?.results[0]?.version;
-  if (cached && typeof version === 'string' && version !== cached.settings.version) cached = null;
+  if (cached && typeof version === 'string' && version !== cached.settings.version) {
+    cached = null;
+    drops += 1;
+  }
 }
 
 /** After a change through this isolate. */
