@@ -46,10 +46,17 @@ registerEventHandler(webhookDelivery());
 /**
  * `D1_METER=on` (bench only, README "Configuration"): a request carrying `X-Ledge-D1-Meter` runs
  * on a D1 binding that adds up its rows read and written, answered in `X-Ledge-D1-Rows`.
+ *
+ * This is also THE seam for any per-request D1 binding: routes, stores and `callerOf`
+ * (identity/batch.ts) only ever read `c.env.DB`, so a request's binding is chosen here, once, by
+ * handing `app.fetch` an env whose `DB` is that binding, and its response header is set after. A
+ * read-replica session (`env.DB.withSession(bookmark ?? 'first-unconstrained')`, bookmark out in a
+ * response header from `session.getBookmark()`) plugs in the same way, under the meter.
  */
 async function fetchMetered(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const { db, usage } = meteredD1(env.DB);
   const response = await app.fetch(request, { ...env, DB: db }, ctx);
+  if (response.webSocket) return response; // an upgrade keeps its own response
   const metered = new Response(response.body, response);
   metered.headers.set('X-Ledge-D1-Rows', usageHeader(usage));
   return metered;
