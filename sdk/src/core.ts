@@ -37,6 +37,8 @@ export interface Core {
   url(path: string, params?: Params): string;
   headers(): Record<string, string>;
   setSession(session: string | undefined): void;
+  /** Calls `listener` after every session change (realtime re-authenticates its socket). */
+  watchSession(listener: (session: string | undefined) => void): void;
 }
 
 /** Appwrite's query-string form: arrays and objects flattened to `key[0]`, `key[sub]`. */
@@ -64,6 +66,7 @@ export function createCore(config: ClientConfig): Core {
   const endpoint = config.endpoint.replace(/\/$/, '');
   // Browsers keep the session cookie only for credentialed requests; workerd rejects the field.
   const credentials = typeof document == 'object' ? { credentials: 'include' as const } : {};
+  const watchers: Array<(session: string | undefined) => void> = [];
   const core: Core = {
     config,
     headers() {
@@ -78,7 +81,9 @@ export function createCore(config: ClientConfig): Core {
       if (session === config.session) return;
       config.session = session;
       config.onSession?.(session);
+      for (const w of watchers) w(session);
     },
+    watchSession: (listener) => void watchers.push(listener),
     url(path, params = {}) {
       const [p, rest] = fill(path, params);
       return `${endpoint}${p}?${flatten({ ...rest, project: config.project }, new URLSearchParams())}`;

@@ -1,4 +1,5 @@
 import { uniqueId, type Core } from './core';
+import { LedgeError } from './error';
 
 export type RealtimeState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -45,6 +46,7 @@ interface Sub {
   callback: (event: RealtimeEvent) => void;
   onGap?: (gap: RealtimeGap) => void;
   ready: () => void;
+  fail: (error: LedgeError) => void;
 }
 
 /** Equal-jitter exponential backoff: between half and all of `min·2^attempt`, capped at `max`. */
@@ -79,6 +81,7 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
   let skew = Infinity;
   // Where a reconnect asks the replay buffer to start (server time, ms).
   let resume = 0;
+  let refusal = new LedgeError('The realtime connection was closed', 0, 'realtime_closed');
 
   const setState = (s: RealtimeState) => {
     if (s == state) return;
@@ -118,7 +121,11 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
       socket.onmessage = socket.onclose = null;
       if (socket.readyState < 2) socket.close();
     }
-    if (fatal || subs.size == 0) return setState('closed');
+    if (fatal || subs.size == 0) {
+      // Refused for good: subscriptions still waiting for the server's answer are told so.
+      for (const s of subs.values()) s.fail(refusal);
+      return setState('closed');
+    }
     setState(everOpen ? 'reconnecting' : 'connecting');
     retry = setTimeout(connect, backoffDelay(attempt++, options.backoff?.min, options.backoff?.max));
   }
@@ -134,7 +141,7 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
       if (core.config.session && !core.config.jwt) send('authentication', { session: core.config.session });
       else subscribeAll();
     } else if (msg.type == 'error') {
-      if (d?.code == 1008) fatal = true;
+      if (d?.code == 1008) (fatal = true), (refusal = new LedgeError(d.message, d.code, 'realtime_policy_violation', d));
       options.onError?.(d);
     } else if (msg.type == 'event') {
       if (d.id && d.timestamp == since && seenAt.has(d.id)) return;
@@ -160,6 +167,10 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
       }
     }
   }
+
+  // A sign-in on this client makes the open socket that user's (the server rebinds account channels).
+  // A sign-out needs nothing: the server closes the deleted session's sockets (1008).
+  core.watchSession((session) => session && state == 'open' && send('authentication', { session }));
 
   function close() {
     subs.clear();
@@ -191,8 +202,12 @@ export function createRealtime(core: Core, options: RealtimeOptions = {}) {
         if (subs.size == 0) return close();
         send('unsubscribe', [{ subscriptionId: id }]);
       };
-      return new Promise((resolve) => {
-        const sub: Sub = { channels: ([] as string[]).concat(channels), queries: opts.queries ?? [], callback, onGap: opts.onGap, ready: () => resolve({ id, unsubscribe, close: unsubscribe }) };
+      return new Promise((resolve, reject) => {
+        const sub: Sub = {
+          channels: ([] as string[]).concat(channels), queries: opts.queries ?? [], callback, onGap: opts.onGap,
+          ready: () => resolve({ id, unsubscribe, close: unsubscribe }),
+          fail: (e) => (subs.delete(id), reject(e)),
+        };
         subs.set(id, sub);
         fatal = false;
         if (!ws && state != 'reconnecting' && state != 'connecting') connect();

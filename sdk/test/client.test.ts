@@ -143,6 +143,25 @@ describe('realtime without a server', () => {
     expect(states).toEqual(['connecting', 'open', 'closed']);
   });
 
+  it('re-authenticates an open socket when the client signs in; a subscription the server refuses rejects', async () => {
+    const { sockets, WebSocket } = fakeSockets();
+    const { fetch } = recorder([{ status: 201, headers: { 'X-Fallback-Cookies': JSON.stringify({ a_session_p1: 'fresh' }) } }]);
+    const client = createClient({ ...config, fetch, WebSocket });
+    const subscribed = client.realtime.subscribe('rows', () => {});
+    const ws = sockets[0];
+    ws.frame('connected', {});
+    ws.frame('response', { to: 'subscribe', subscriptions: [{ subscriptionId: ws.sent[0].data[0].subscriptionId }] });
+    await subscribed;
+    await client.account.createEmailPasswordSession({ email: 'a@b.c', password: 'x' });
+    expect(ws.sent.at(-1)).toEqual({ type: 'authentication', data: { session: 'fresh' } });
+
+    const pending = client.realtime.subscribe('account', () => {});
+    ws.frame('error', { code: 1008, message: 'Too many subscriptions.' });
+    ws.drop();
+    await expect(pending).rejects.toMatchObject({ name: 'LedgeError', code: 1008, type: 'realtime_policy_violation', message: 'Too many subscriptions.' });
+    expect(client.realtime.state).toBe('closed');
+  });
+
   it('retries a refused connection with growing delays and resubscribes under the same id', async () => {
     const { sockets, WebSocket } = fakeSockets();
     const client = createClient({ ...config, jwt: 'a.b.c', WebSocket, realtime: { backoff: { min: 20, max: 200 } } });
