@@ -18,6 +18,7 @@ import { runFunctions } from './workloads/functions.mjs';
 import { runRealtime } from './workloads/realtime.mjs';
 import { runRange } from './workloads/range.mjs';
 import { runRows } from './workloads/rows.mjs';
+import { runRelations } from './workloads/relations.mjs';
 import { runStorage } from './workloads/storage.mjs';
 
 const args = process.argv.slice(2);
@@ -47,6 +48,7 @@ const WORKLOADS = [
     run: runRange,
     names: [`range list 25 of ${plan.rows}, greaterThan+orderDesc(priority) (rowSecurity on, total=false / with total / orderAsc)`],
   },
+  { key: 'relations', run: runRelations, names: ['row get with its author (manyToOne, select author.*)'] },
   { key: 'storage', run: runStorage, names: ['file upload 1 KiB', `file upload ${plan.uploadMiB} MiB`, 'preview cache hit'] },
   { key: 'realtime', run: runRealtime, names: [`realtime fan-out to ${plan.subscribers} subscribers`, `realtime: ${plan.sockets} concurrent sockets`] },
   { key: 'functions', run: runFunctions, names: ['function execution, warm', 'function execution, cold', 'function execution, cold, importing node-appwrite'] },

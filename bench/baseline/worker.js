@@ -13,7 +13,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function configure(next) {
   config = { ...config, ...next };
-  for (const name of [config.rowTable, config.statusColumn, config.scoreColumn, config.insertTable, config.rangeTable, config.priorityColumn, ...(config.insertColumns ?? [])]) {
+  for (const name of [config.rowTable, config.statusColumn, config.scoreColumn, config.insertTable, config.rangeTable, config.priorityColumn, config.relPostTable, config.relAuthorTable, config.relLinkTable, ...(config.insertColumns ?? [])]) {
     if (name !== undefined && !IDENT.test(name)) throw new Error(`bad identifier ${name}`);
   }
   next = config;
@@ -28,6 +28,10 @@ function configure(next) {
           desc: `SELECT * FROM "${next.rangeTable}" WHERE "${next.priorityColumn}" > ? ORDER BY "${next.priorityColumn}" DESC LIMIT 25`,
           asc: `SELECT * FROM "${next.rangeTable}" WHERE "${next.priorityColumn}" > ? ORDER BY "${next.priorityColumn}" ASC LIMIT 25`,
         }
+      : null,
+    // The relations workload: a post and its author through the link table, in one statement.
+    postWithAuthor: next.relPostTable
+      ? `SELECT p.*, json_object('_uid', a._uid, 'name', a.c_name, '_permissions', a._permissions) AS author FROM "${next.relPostTable}" p LEFT JOIN "${next.relLinkTable}" l ON l.p = p._uid LEFT JOIN "${next.relAuthorTable}" a ON a._uid = l.c WHERE p._uid = ?`
       : null,
     insert: next.insertTable
       ? `INSERT INTO "${next.insertTable}" (${next.insertColumns.map((c) => `"${c}"`).join(', ')}) VALUES (${next.insertColumns.map(() => '?').join(', ')})`
@@ -107,6 +111,11 @@ export default {
         const statement = need(sql?.range)[url.searchParams.get('dir') === 'asc' ? 'asc' : 'desc'];
         const { results } = count(await env.DB.prepare(statement).bind(Number(url.searchParams.get('min'))).all());
         return json({ total: results.length, rows: results });
+      }
+
+      case 'GET /post-with-author': {
+        const row = count(await env.DB.prepare(need(sql?.postWithAuthor)).bind(url.searchParams.get('id')).all()).results[0];
+        return row ? json({ ...row, author: JSON.parse(row.author) }) : json({ error: 'not found' }, 404);
       }
 
       case 'POST /rows': {
