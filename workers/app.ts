@@ -33,6 +33,7 @@ import { mailRoutes } from './mail/routes';
 import { teamRoutes } from './teams/routes';
 import { legacyDatabasesSchemaRoutes, tablesDbSchemaRoutes } from './databases/schema-routes';
 import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
+import { legacyTransactionRoutes, tablesDbTransactionRoutes } from './databases/transactions/routes';
 import { functionsAdminRoutes } from './functions/routes';
 import { DEFERRED_STORAGE_READS, storageRoutes, tokenRoutes } from './storage/routes';
 import { deploymentRoutes } from './functions/deployments-routes';
@@ -106,6 +107,9 @@ export const app = new Hono<AppEnv>()
   .route('/v1/avatars', avatarsRoutes)
   .route('/v1/locale', localeRoutes)
   // Schema admin; the row routes share these prefixes on disjoint paths (rows, documents, transactions).
+  // Before the schema routes, whose `/:databaseId` would take `transactions` for a database id.
+  .route('/v1/tablesdb/transactions', tablesDbTransactionRoutes)
+  .route('/v1/databases/transactions', legacyTransactionRoutes)
   .route('/v1/tablesdb', tablesDbSchemaRoutes)
   .route('/v1/databases', legacyDatabasesSchemaRoutes)
   .route('/v1/tablesdb', tablesRowsRoutes)

@@ -6,6 +6,7 @@ import { meteredD1, usageHeader } from './lib/d1-meter';
 import { dohResolver } from './lib/net';
 import { webhookDelivery } from './webhooks/deliver';
 import { consumeDeadLetters, consumeEvents, registerEventHandler } from './events/consumer';
+import { dropExpiredTransactions } from './databases/transactions/store';
 import { runMaintenance } from './events/maintenance';
 import { abortAbandonedUploads } from './storage/chunks';
 import { consumeExecutions } from './functions/executions-queue';
@@ -80,5 +81,7 @@ export default {
     ctx.waitUntil(runSchedules(env, controller.scheduledTime));
     // Chunked uploads untouched for 24 h: R2 multipart aborted, rows removed.
     ctx.waitUntil(abortAbandonedUploads(env));
+    // Database transactions past their ttl: dropped with what they staged.
+    ctx.waitUntil(dropExpiredTransactions(env.DB));
   },
 } satisfies ExportedHandler<Env>;

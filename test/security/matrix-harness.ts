@@ -86,7 +86,11 @@ export async function buildFixtures() {
   // User A's presence, readable, changeable and deletable by A only (the default permissions).
   const presenceOfA = `mxp${crypto.randomUUID().slice(0, 8)}`;
   await must(call(`/v1/presences/${presenceOfA}`, { method: 'PUT', headers: p.userA.headers, json: { status: 'online' } }));
-  return { p, db, T, spareSessionOfA: spare.row.id, spareCookieOfA: encodeSessionValue({ id: p.userA.userId, secret: spare.secret }), secret, q, presenceOfA };
+  // User A's open database transaction (only A may see, stage into, commit or drop it).
+  const txRes = await call('/v1/tablesdb/transactions', { method: 'POST', headers: p.userA.headers, json: {} });
+  expect(txRes.status).toBe(201);
+  const transactionOfA = ((await txRes.json()) as { $id: string }).$id;
+  return { p, db, T, transactionOfA, spareSessionOfA: spare.row.id, spareCookieOfA: encodeSessionValue({ id: p.userA.userId, secret: spare.secret }), secret, q, presenceOfA };
 }
 
 const keyCache = new Map<string, string>();

@@ -99,6 +99,8 @@ function rowRoutes(flavor: 'tablesdb' | 'databases'): Record<string, Entry> {
   const change = () => Math.floor(Math.random() * 1e9);
   return {
     [`GET ${base}`]: { path: (x) => rows(x, flavor), scope: r, outcomes: signedIn(200), notContains: secrets },
+    // Ledge extension: aggregates over what a list would show (a guest, refused the list, is refused here too).
+    [`GET /v1/${flavor}/:databaseId/${tables}/:tableId/aggregate`]: { path: (x) => `${table(x, flavor)}/aggregate?metrics[]=count&metrics[]=sum:n`, scope: r, outcomes: signedIn(200) },
     [`POST ${base}`]: { path: (x) => rows(x, flavor), scope: w, json: () => ({ [idParam]: 'unique()', data: { n: 2 } }), outcomes: signedIn(201, { keyWith: 201 }), notContains: secrets },
     [`PUT ${base}`]: { path: (x) => rows(x, flavor), scope: w, json: () => ({ [list]: [{ $id: 'unique()', n: 1 }] }), outcomes: bulk(200), notContains: secrets },
     [`PATCH ${base}`]: { path: (x) => rows(x, flavor), scope: w, json: () => ({ data: { n: 3 }, queries: [`{"method":"equal","attribute":"$id","values":["${none}"]}`] }), outcomes: bulk(200), notContains: secrets },
@@ -121,6 +123,25 @@ function rowRoutes(flavor: 'tablesdb' | 'databases'): Record<string, Entry> {
       path: (x) => `${rows(x, flavor)}/r1/n/increment`, scope: w, json: () => ({ value: 1 }),
       outcomes: signedIn(userErr, { teamMember: 200, teamOwner: 200, keyWith: 200 }), notContains: secrets,
     },
+  };
+}
+
+/** Transactions: a caller's own (guests own none); someone else's is not found, whoever asks. */
+function transactionRoutes(flavor: 'tablesdb' | 'databases'): Record<string, Entry> {
+  const base = `/v1/${flavor}/transactions`;
+  const [r, w] = flavor === 'tablesdb' ? ['rows.read', 'rows.write'] : ['documents.read', 'documents.write'];
+  const guest = [401, 'user_unauthorized'] as [number, string];
+  const gone = [404, 'transaction_not_found'] as [number, string];
+  const own = (ok: number, over = {}) => ownAccount(ok, { guest, keyWith: ok, ...over });
+  const onlyA = (ok: number) => ownAccount(gone, { guest: gone, keyWith: gone, userA: ok });
+  const one = (x: Fixtures) => `${base}/${x.transactionOfA}`;
+  return {
+    [`GET ${base}`]: { path: () => base, scope: r, outcomes: own(200) },
+    [`POST ${base}`]: { path: () => base, scope: w, json: () => ({ ttl: 60 }), outcomes: own(201) },
+    [`GET ${base}/:transactionId`]: { path: one, scope: r, outcomes: onlyA(200) },
+    [`POST ${base}/:transactionId/operations`]: { path: (x) => `${one(x)}/operations`, scope: w, json: (x) => ({ operations: [{ action: 'create', databaseId: x.db, tableId: 't', rowId: 'unique()', data: { n: 1 } }] }), outcomes: onlyA(201) },
+    [`PATCH ${base}/:transactionId`]: { path: one, scope: w, json: () => ({ rollback: true }), outcomes: onlyA(200), fresh: true },
+    [`DELETE ${base}/:transactionId`]: { path: one, scope: w, outcomes: onlyA(204), fresh: true },
   };
 }
 
@@ -347,6 +368,8 @@ const MATRIX: Record<string, Entry> = {
   ...schemaRoutes('tablesdb'),
   ...schemaRoutes('databases'),
   ...rowRoutes('tablesdb'),
+  ...transactionRoutes('tablesdb'),
+  ...transactionRoutes('databases'),
   ...rowRoutes('databases'),
 };
 

@@ -18,7 +18,7 @@ import { servedRoutes } from './matrix-harness';
 const BIG = 'x'.repeat(70_000);
 const OVER_INT64 = '9223372036854775808';
 /** The body fields Ledge's routes read; each hostile body sets all of them. */
-const FIELDS = ['name', 'email', 'password', 'oldPassword', 'userId', 'teamId', 'keyId', 'databaseId', 'tableId', 'collectionId', 'rowId', 'documentId', 'sessionId', 'data', 'permissions', 'queries', 'roles', 'url', 'prefs', 'value', 'max', 'min', 'key', 'size', 'required', 'default', 'elements', 'scopes', 'rows', 'documents', 'status', 'labels', 'secret', 'phone', 'type', 'columns', 'factor', 'otp', 'length', 'expire', 'duration', 'enabled', 'rowSecurity', 'documentSecurity', 'mfa', 'emailVerification', 'phoneVerification', 'challengeId', 'code', 'encrypt', 'array', 'newKey', 'orders', 'lengths', 'hash', 'salt', 'success', 'failure', 'scopes', 'passwordVersion', 'relatedTableId', 'relatedCollectionId', 'twoWay', 'twoWayKey', 'onDelete', 'bucketId', 'fileId', 'fileSecurity', 'maximumFileSize', 'allowedFileExtensions', 'compression', 'encryption', 'antivirus', 'transformations'];
+const FIELDS = ['name', 'email', 'password', 'oldPassword', 'userId', 'teamId', 'keyId', 'databaseId', 'tableId', 'collectionId', 'rowId', 'documentId', 'sessionId', 'data', 'permissions', 'queries', 'roles', 'url', 'prefs', 'value', 'max', 'min', 'key', 'size', 'required', 'default', 'elements', 'scopes', 'rows', 'documents', 'status', 'labels', 'secret', 'phone', 'type', 'columns', 'factor', 'otp', 'length', 'expire', 'duration', 'enabled', 'rowSecurity', 'documentSecurity', 'mfa', 'emailVerification', 'phoneVerification', 'challengeId', 'code', 'encrypt', 'array', 'newKey', 'orders', 'lengths', 'hash', 'salt', 'success', 'failure', 'scopes', 'passwordVersion', 'relatedTableId', 'relatedCollectionId', 'twoWay', 'twoWayKey', 'onDelete', 'bucketId', 'fileId', 'fileSecurity', 'maximumFileSize', 'allowedFileExtensions', 'compression', 'encryption', 'antivirus', 'transformations', 'ttl', 'operations', 'commit', 'rollback'];
 const ID_FIELDS = ['userId', 'teamId', 'keyId', 'databaseId', 'tableId', 'collectionId', 'rowId', 'documentId', 'sessionId', 'membershipId', 'challengeId', 'identityId', 'bucketId', 'fileId'];
 /** Values no field of any route accepts: out-of-range numbers, a string over every size, too-deep arrays. */
 const hostileValues: string[] = [OVER_INT64, `-${OVER_INT64}1`, '1e309', '-1e309', JSON.stringify(BIG), '[[[[[[[[1]]]]]]]]'];
@@ -59,10 +59,11 @@ const ALL_OPTIONAL = new Set([
   'PUT /v1/tablesdb/:databaseId{(?!transactions$|specifications$)[^/]+}', 'PUT /v1/databases/:databaseId{(?!transactions$|specifications$)[^/]+}',
   'PUT /v1/tablesdb/:databaseId/tables/:tableId', 'PUT /v1/databases/:databaseId/collections/:tableId',
   'PUT /v1/storage/buckets/:bucketId/files/:fileId', 'POST /v1/tokens/buckets/:bucketId/files/:fileId', 'PATCH /v1/tokens/:tokenId',
+  'POST /v1/tablesdb/transactions', 'POST /v1/databases/transactions',
 ]);
 const VALID_WHEN_OPTIONAL = ['empty object (missing fields)', 'unknown fields only'];
 /** The probe that finds a caller past authentication: invalid for every route, so nothing is written. */
-const PROBE = '{"unknownField":1,"value":"x","name":[[1]],"length":"x","duration":"x","expire":"x","sessionId":"../x","data":7,"rows":7,"documents":7,"queries":7,"prefs":7,"roles":7,"labels":7,"password":7,"email":7,"url":7,"status":"x","permissions":7,"type":7,"key":7}';
+const PROBE = '{"unknownField":1,"ttl":"x","value":"x","name":[[1]],"length":"x","duration":"x","expire":"x","sessionId":"../x","data":7,"rows":7,"documents":7,"queries":7,"prefs":7,"roles":7,"labels":7,"password":7,"email":7,"url":7,"status":"x","permissions":7,"type":7,"key":7}';
 const UNREADABLE = (b: { label: string }) => ['malformed JSON', 'NaN literal', 'Infinity literal', 'wrong content type', 'xml'].includes(b.label);
 
 const HOSTILE_IDS = ['..%2F..%2Fetc', '%2e%2e', '.%2e', 'a%00b', 'a'.repeat(37), 'аdmin', '%20', 'unique()', '$id', '-x', 'x%22y'];

@@ -19,6 +19,7 @@ import { rowEvent, type RowAction } from './row-events';
 import { DOCUMENTS_API, TABLES_API, type RowApi } from './row-values';
 import { bulkCreateRows, bulkDeleteRows, bulkUpdateRows, bulkUpsertRows } from './rows-bulk';
 import { listPlan, selectionOf } from './rows-list';
+import { aggregatePlan } from './rows-aggregate';
 import { createRow, deleteRow, findRowPlan, getRowPlan, rowModel, updateRow, upsertRow, type StoredRow } from './rows-store';
 import { stepColumn, steppableColumn } from './rows-step';
 import { loadFresh, readWithTable, writeWithTable, type ReadPlan, type TableRef } from './table-cache';
@@ -26,6 +27,8 @@ import { callerOf, type Caller } from '../identity/batch';
 import type { TableDef } from './types';
 import { modelRows } from './relationships/read';
 import { assertNoRelationships, restrictedAsApiError, rowDeleteExtra, rowWrite } from './relationships/row-hooks';
+import type { StagedOp } from './transactions/operations';
+import { openTransaction, pageThroughTransaction, rowThroughTransaction, stageRowCall } from './transactions/stage';
 
 const dataObject = z.record(z.string(), z.unknown());
 /**
@@ -88,10 +91,18 @@ function readRow(c: Context<AppEnv>, api: RowApi) {
   return readTable(c, api, callerOf(c), (table) => findRowPlan(c.env.DB, table, c.req.param('rowId')!));
 }
 
-/** Transactions are not staged yet: a named one cannot exist. */
-function noTransaction(id: string | null | undefined) {
-  if (id) throw new ApiError('transaction_not_found', undefined, id);
+/** A row call with `transactionId`: staged in the caller's transaction, not applied (transactions/stage.ts). */
+function stage(c: Context<AppEnv>, api: RowApi, transactionId: string, action: StagedOp['action'], rowId: string | null, data: unknown) {
+  const op: StagedOp = { action, flavor: api.flavor, databaseId: c.req.param('databaseId')!, tableId: c.req.param('tableId')!, rowId, data };
+  return stageRowCall(c.env.DB, c.get('principal'), transactionId, op);
 }
+
+/** What a staged bulk call answers: nothing has been written yet. */
+const stagedBulk = (api: RowApi) => jsonBig({ total: 0, [api.listKey]: [] });
+
+/** Queries that filter (anything but paging, ordering and selection). */
+const FILTERLESS = new Set(['limit', 'offset', 'orderAsc', 'orderDesc', 'orderRandom', 'cursorAfter', 'cursorBefore', 'select']);
+const filters = (queries: readonly string[]) => queries.some((q) => !FILTERLESS.has(String((parseJsonBig(q) as { method?: unknown })?.method)));
 
 function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction) {
   const principal = c.get('principal');
@@ -130,18 +141,22 @@ export function rowsRoutes(api: RowApi) {
       query(z.object({ queries: queriesParam, total: boolParam.optional(), transactionId: transactionParam, ttl: z.unknown().optional() })),
       async (c) => {
         const input = c.req.valid('query');
-        noTransaction(input.transactionId);
         const caller = callerOf(c);
         const { table, value: result } = await readTable(c, api, caller, (table) =>
           listPlan(c.env.DB, caller, table, api, input.queries ?? [], input.total !== false),
         );
+        if (input.transactionId) {
+          const principal = caller.principal();
+          const t = await openTransaction(c.env.DB, principal, input.transactionId);
+          result.rows = await pageThroughTransaction(c.env.DB, principal, t, table, result.rows, filters(input.queries ?? []));
+        }
         const models = await modelRows({ db: c.env.DB, principal: caller.principal(), api }, table, result.rows, result.select);
         return jsonBig({ total: result.total, [api.listKey]: models });
       },
     )
     .post(base, write, async (c) => {
       const input = await readBody(c, bodies.create);
-      noTransaction(input.transactionId as string | null | undefined);
+      const transactionId = input.transactionId as string | null | undefined;
       const principal = c.get('principal');
       const data = (input.data ?? {}) as Record<string, unknown>;
       const bulk = input[bulkKey] as Record<string, unknown>[] | undefined;
@@ -157,9 +172,18 @@ export function rowsRoutes(api: RowApi) {
         if (input.permissions && input.permissions.length) {
           throw new ApiError('general_bad_request', `Param "permissions" is disallowed when creating multiple ${api.listKey}, set "$permissions" on each instead`);
         }
+        if (transactionId) return (await stage(c, api, transactionId, 'bulkCreate', null, bulk), stagedBulk(api));
         const rows = await bulkCreateRows(c.env.DB, principal, table, api, bulk!);
         publish(c, table, api, rows, 'create');
         return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) }, 201);
+      }
+      if (transactionId) {
+        const rawId = input[api.idParam] as string | null | undefined;
+        if (!rawId) throw new ApiError(api.errors.missingData);
+        const id = resolveId(rawId, api.idParam);
+        const perms = input.permissions as string[] | null | undefined;
+        const staged = await stage(c, api, transactionId, 'create', id, perms ? { ...data, $permissions: perms } : data);
+        return jsonBig(rowModel(staged.table, staged.row!, api), 201);
       }
       // The insert itself checks that the definition it was validated against is still current.
       const keyed = principal.kind === 'key';
@@ -174,7 +198,8 @@ export function rowsRoutes(api: RowApi) {
     })
     .put(base, write, async (c) => {
       const input = await readBody(c, bodies.upsertMany);
-      noTransaction(input.transactionId as string | null | undefined);
+      const transactionId = input.transactionId as string | null | undefined;
+      if (transactionId) return (await stage(c, api, transactionId, 'bulkUpsert', null, input[bulkKey]), stagedBulk(api));
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
       const rows = await bulkUpsertRows(c.env.DB, principal, table, api, input[bulkKey] as Record<string, unknown>[]);
@@ -183,7 +208,7 @@ export function rowsRoutes(api: RowApi) {
     })
     .patch(base, write, async (c) => {
       const input = await readBody(c, bodies.updateMany);
-      noTransaction(input.transactionId);
+      if (input.transactionId) return (await stage(c, api, input.transactionId, 'bulkUpdate', null, { data: input.data ?? {}, queries: input.queries ?? [] }), stagedBulk(api));
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
       const rows = await bulkUpdateRows(c.env.DB, principal, table, api, input.data ?? {}, input.queries ?? []);
@@ -192,17 +217,36 @@ export function rowsRoutes(api: RowApi) {
     })
     .delete(base, write, async (c) => {
       const input = await readBody(c, bodies.deleteMany);
-      noTransaction(input.transactionId);
+      if (input.transactionId) return (await stage(c, api, input.transactionId, 'bulkDelete', null, { queries: input.queries ?? [] }), stagedBulk(api));
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
       const rows = await bulkDeleteRows(c.env.DB, principal, table, api, input.queries ?? []);
       publish(c, table, api, rows, 'delete');
       return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
     })
+    // Ledge extension (README "Databases: aggregation"): metrics over the rows a list would show.
+    .get(
+      `/:databaseId/${parent}/:tableId/aggregate`,
+      read,
+      query(z.object({ queries: queriesParam, metrics: z.array(z.string().max(128)).max(20).optional(), groupBy: z.array(z.string().max(128)).max(5).optional() })),
+      async (c) => {
+        const input = c.req.valid('query');
+        const caller = callerOf(c);
+        const { value } = await readTable(c, api, caller, (table) => aggregatePlan(c.env.DB, caller, table, input.queries ?? [], input.metrics ?? ['count'], input.groupBy ?? []));
+        return jsonBig(value);
+      },
+    )
     .get(one, read, query(z.object({ queries: queriesParam, transactionId: transactionParam })), async (c) => {
       const input = c.req.valid('query');
-      noTransaction(input.transactionId);
       const caller = callerOf(c);
+      if (input.transactionId) {
+        const { table, value: select } = await readTable(c, api, caller, (table) => ({ statements: [], finish: () => selectionOf(table, input.queries ?? []) }));
+        const principal = caller.principal();
+        const t = await openTransaction(c.env.DB, principal, input.transactionId);
+        const row = await rowThroughTransaction(c.env.DB, principal, t, table, api.flavor, c.req.param('rowId')!);
+        if (!row) throw new ApiError(api.errors.notFound, undefined, c.req.param('rowId')!);
+        return jsonBig(rowModel(table, row, api, select));
+      }
       const { table, value } = await readTable(c, api, caller, (table) => {
         const select = selectionOf(table, input.queries ?? []);
         const plan = getRowPlan(c.env.DB, () => caller.principal(), table, api, c.req.param('rowId')!);
@@ -213,7 +257,11 @@ export function rowsRoutes(api: RowApi) {
     })
     .put(one, write, async (c) => {
       const input = await readBody(c, bodies.write);
-      noTransaction(input.transactionId);
+      if (input.transactionId) {
+        const data = input.permissions ? { ...(input.data ?? {}), $permissions: input.permissions } : (input.data ?? {});
+        const staged = await stage(c, api, input.transactionId, 'upsert', resolveId(c.req.param('rowId')!, api.idParam), data);
+        return jsonBig(rowModel(staged.table, staged.row!, api));
+      }
       const principal = c.get('principal');
       const { table, value: found } = await readTable(c, api, callerOf(c), (table) => {
         const id = resolveId(c.req.param('rowId')!, api.idParam);
@@ -227,7 +275,11 @@ export function rowsRoutes(api: RowApi) {
     })
     .patch(one, write, async (c) => {
       const input = await readBody(c, bodies.write);
-      noTransaction(input.transactionId);
+      if (input.transactionId) {
+        const data = input.permissions ? { ...(input.data ?? {}), $permissions: input.permissions } : (input.data ?? {});
+        const staged = await stage(c, api, input.transactionId, 'update', c.req.param('rowId')!, data);
+        return jsonBig(rowModel(staged.table, staged.row!, api));
+      }
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
       const id = c.req.param('rowId')!;
@@ -237,7 +289,7 @@ export function rowsRoutes(api: RowApi) {
     })
     .delete(one, write, async (c) => {
       const input = await readBody(c, bodies.remove);
-      noTransaction(input.transactionId);
+      if (input.transactionId) return (await stage(c, api, input.transactionId, 'delete', c.req.param('rowId')!, {}), c.body(null, 204));
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
       const row = await restrictedAsApiError(api, () => deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old, rowDeleteExtra(c.env.DB, api, table)));
@@ -248,7 +300,11 @@ export function rowsRoutes(api: RowApi) {
       const direction = c.req.param('direction') as 'increment' | 'decrement';
       const boundKey = direction === 'increment' ? 'max' : 'min';
       const input = await readBody(c, bodies.step);
-      noTransaction(input.transactionId);
+      if (input.transactionId) {
+        const data = { column: c.req.param('column')!, value: input.value ?? 1, [boundKey]: input[boundKey] ?? null };
+        const staged = await stage(c, api, input.transactionId, direction, c.req.param('rowId')!, data);
+        return jsonBig(rowModel(staged.table, staged.row!, api));
+      }
       const principal = c.get('principal');
       const by = input.value ?? 1;
       const { table, value: found } = await readTable(c, api, callerOf(c), (table) => {

@@ -5,7 +5,7 @@
 // column names do.
 // ---------------------------------------------------------------------------------------------
 import { sql } from 'drizzle-orm';
-import { sqliteTable, text, integer, index, uniqueIndex, check } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, uniqueIndex, check, primaryKey } from 'drizzle-orm/sqlite-core';
 import { bool, json } from './columns';
 
 /** User databases; `type` is `tablesdb` or `legacy` (which API created it; both APIs serve both). */
@@ -117,4 +117,47 @@ export const dbRelationships = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [uniqueIndex('relationships_parent').on(t.parentTableSeq, t.parentKey), index('relationships_child').on(t.childTableSeq)],
+);
+
+/** Appwrite transactions (migrations/0023; workers/databases/transactions/). */
+export const transactions = sqliteTable(
+  'transactions',
+  {
+    id: text('id').primaryKey(),
+    owner: text('owner').notNull(),
+    status: text('status').notNull(),
+    operations: integer('operations').notNull().default(0),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('transactions_owner').on(t.owner, t.createdAt), index('transactions_expires_at').on(t.expiresAt)],
+);
+
+/** A transaction's staged operations, in order; `data` is the operation's JSON payload. */
+export const transactionOperations = sqliteTable(
+  'transaction_operations',
+  {
+    transactionId: text('transaction_id').notNull(),
+    position: integer('position').notNull(),
+    action: text('action').notNull(),
+    flavor: text('flavor').notNull(),
+    databaseId: text('database_id').notNull(),
+    tableId: text('table_id').notNull(),
+    rowId: text('row_id'),
+    data: text('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.transactionId, t.position] })],
+);
+
+/** Each staged row's fingerprint when the transaction first touched it (null: absent then). */
+export const transactionSnapshots = sqliteTable(
+  'transaction_snapshots',
+  {
+    transactionId: text('transaction_id').notNull(),
+    tableSeq: integer('table_seq').notNull(),
+    rowId: text('row_id').notNull(),
+    fingerprint: text('fingerprint'),
+  },
+  (t) => [primaryKey({ columns: [t.transactionId, t.tableSeq, t.rowId] })],
 );

@@ -17,6 +17,7 @@ export { QUERY_LIMITS, parseQueries } from './parse';
 export { compile, escapeLike, ftsMatchExpression, quoteIdent, type CompileOptions } from './compile';
 export { containsAnySql, LIKE_PATTERN_MAX_BYTES, likeFits, textMatchSql } from './like';
 export { assertCursorRow, checkCursor, cursorRowSql, type CursorWording } from './cursor';
+export { aggregateSql, groupAlias, metricAlias, parseAggregation, AGGREGATE_FUNCTIONS, MAX_GROUP_BY, MAX_METRICS, type AggregateSpec, type Metric } from './aggregate';
 export { matchesPayload, parseRuntimeQueries, RUNTIME_METHODS, type RuntimeCondition, type RuntimeFilter } from './runtime';
 
 /** Parses, validates and compiles Appwrite query strings for `target`. */
