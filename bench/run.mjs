@@ -17,6 +17,7 @@ import { runAccount, runPing } from './workloads/basic.mjs';
 import { runFunctions } from './workloads/functions.mjs';
 import { runRealtime } from './workloads/realtime.mjs';
 import { runRange } from './workloads/range.mjs';
+import { runTransactions } from './workloads/transactions.mjs';
 import { runRows } from './workloads/rows.mjs';
 import { runRelations } from './workloads/relations.mjs';
 import { runStorage } from './workloads/storage.mjs';
@@ -49,6 +50,7 @@ const WORKLOADS = [
     names: [`range list 25 of ${plan.rows}, greaterThan+orderDesc(priority) (rowSecurity on, total=false / with total / orderAsc)`],
   },
   { key: 'relations', run: runRelations, names: ['row get with its author (manyToOne, select author.*)'] },
+  { key: 'transactions', run: runTransactions, names: ['transaction commit, 10 operations'] },
   { key: 'storage', run: runStorage, names: ['file upload 1 KiB', `file upload ${plan.uploadMiB} MiB`, 'preview cache hit'] },
   { key: 'realtime', run: runRealtime, names: [`realtime fan-out to ${plan.subscribers} subscribers`, `realtime: ${plan.sockets} concurrent sockets`] },
   { key: 'functions', run: runFunctions, names: ['function execution, warm', 'function execution, cold', 'function execution, cold, importing node-appwrite'] },

@@ -33,6 +33,7 @@ import { mailRoutes } from './mail/routes';
 import { teamRoutes } from './teams/routes';
 import { legacyDatabasesSchemaRoutes, tablesDbSchemaRoutes } from './databases/schema-routes';
 import { documentsRoutes, tablesRowsRoutes } from './databases/rows-routes';
+import { d1Session } from './middleware/d1-session';
 import { legacyTransactionRoutes, tablesDbTransactionRoutes } from './databases/transactions/routes';
 import { functionsAdminRoutes } from './functions/routes';
 import { DEFERRED_STORAGE_READS, storageRoutes, tokenRoutes } from './storage/routes';
@@ -82,6 +83,8 @@ export const app = new Hono<AppEnv>()
   .use(consoleRealm())
   .use(project())
   .use(requestBounds())
+  // Reads on D1 sessions (read replicas); credential checks on the primary (middleware/d1-session.ts).
+  .use(d1Session())
   // Routes listed here resolve the caller inside their own first D1 batch (identity/batch.ts).
   .use(principal(authenticators, deferredRoutes(DEFERRED_ROUTES)))
   .use(ipCeiling())

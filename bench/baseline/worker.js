@@ -17,6 +17,10 @@ function configure(next) {
     if (name !== undefined && !IDENT.test(name)) throw new Error(`bad identifier ${name}`);
   }
   next = config;
+  if (next.batchTable) {
+    if (!IDENT.test(next.batchTable) || !next.batchColumns.every((c) => IDENT.test(c))) throw new Error('bad batch identifiers');
+    next.batchInsert = `INSERT INTO "${next.batchTable}" (${next.batchColumns.map((c) => `"${c}"`).join(', ')}) VALUES (${next.batchColumns.map(() => '?').join(', ')})`;
+  }
   sql = {
     point: next.rowTable ? `SELECT * FROM "${next.rowTable}" WHERE "_uid" = ?` : null,
     list: next.rowTable && next.statusColumn
@@ -123,6 +127,18 @@ export default {
         const values = config.insertColumns.map((c) => (c === '_uid' ? crypto.randomUUID() : data[c] ?? null));
         count(await env.DB.prepare(need(sql?.insert)).bind(...values).run());
         return json({ ok: true }, 201);
+      }
+
+      // The transaction workload: the same N inserts a commit applies, as one bare batch.
+      case 'POST /batch': {
+        const data = await request.json();
+        const n = Math.min(Number(url.searchParams.get('n') ?? 10), 100);
+        const statement = env.DB.prepare(need(config.batchInsert));
+        const statements = Array.from({ length: n }, (_, i) =>
+          statement.bind(...config.batchColumns.map((c) => (c === '_uid' ? crypto.randomUUID() : c === 'c_n' ? i : data[c] ?? null))),
+        );
+        count(...(await env.DB.batch(statements)));
+        return json({ ok: true, n });
       }
 
       // R2: one put of the whole (streamed) body, and one get.
