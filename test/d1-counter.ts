@@ -31,20 +31,24 @@ export function countingDb(inner: D1Database): D1Trips {
     sqlOf.set(proxy, sql);
     return proxy;
   };
-  const db = new Proxy(inner, {
+  // A D1 session (read replicas: middleware/d1-session.ts) is counted like the binding itself.
+  const counted = <T extends object>(inner: T): T => new Proxy(inner, {
     get(target, prop) {
+      if (prop === 'withSession') {
+        return (constraint?: string) => counted((target as unknown as D1Database).withSession(constraint) as unknown as object);
+      }
       if (prop === 'prepare') {
-        return (sql: string) => wrap(target.prepare(sql), sql);
+        return (sql: string) => wrap((target as unknown as D1Database).prepare(sql), sql);
       }
       if (prop === 'batch') {
         return (statements: D1PreparedStatement[]) => {
           trips.push(statements.map((s) => sqlOf.get(s) ?? '?'));
-          return target.batch(statements);
+          return (target as unknown as D1Database).batch(statements);
         };
       }
       const v = Reflect.get(target, prop, target);
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
-  return { db, trips, reset: () => void trips.splice(0) };
+  return { db: counted(inner), trips, reset: () => void trips.splice(0) };
 }

@@ -39,6 +39,19 @@ beforeEach(() => {
     prepared.push(sql);
     return original(sql);
   });
+  // Requests run on a D1 session (middleware/d1-session.ts): its statements are recorded too.
+  const session = env.DB.withSession.bind(env.DB);
+  vi.spyOn(env.DB, 'withSession').mockImplementation((constraint?: string) => {
+    const inner = session(constraint);
+    return {
+      prepare: (sql: string) => {
+        prepared.push(sql);
+        return inner.prepare(sql);
+      },
+      batch: inner.batch.bind(inner),
+      getBookmark: inner.getBookmark.bind(inner),
+    } as D1DatabaseSession;
+  });
 });
 afterEach(() => vi.restoreAllMocks());
 const reloads = () => prepared.filter((s) => s.startsWith('SELECT c.* FROM columns')).length;

@@ -41,6 +41,11 @@ export function d1Session(): MiddlewareHandler<AppEnv> {
     c.env = { ...c.env, DB: session as unknown as D1Database };
     await next();
     const bookmark = session.getBookmark();
-    if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
+    if (!bookmark) return;
+    try {
+      c.res.headers.set(BOOKMARK_HEADER, bookmark);
+    } catch {
+      // A passed-through response with immutable headers: it carries no bookmark.
+    }
   };
 }
