@@ -76,6 +76,8 @@ function d1LikeLimit(db: D1Database): D1Database {
   };
   return new Proxy(db, {
     get(target, prop) {
+      // Requests run on a D1 session (middleware/d1-session.ts): its statements are guarded too.
+      if (prop === 'withSession') return (constraint?: string) => d1LikeLimit(target.withSession(constraint) as unknown as D1Database);
       if (prop !== 'prepare') return Reflect.get(target, prop, target);
       return (sql: string) => {
         const stmt = target.prepare(sql);

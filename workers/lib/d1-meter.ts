@@ -55,8 +55,10 @@ export function meteredD1(db: D1Database): { db: D1Database; usage: D1Usage } {
         }
       },
     });
-  const metered = new Proxy(db, {
+  // A D1 session (read replicas: middleware/d1-session.ts) is metered like the binding itself.
+  const wrap = (inner: D1Database): D1Database => new Proxy(inner, {
     get(target, prop) {
+      if (prop === 'withSession') return (constraint?: string) => wrap(target.withSession(constraint) as unknown as D1Database);
       if (prop === 'prepare') return (sql: string) => statement(target.prepare(sql));
       if (prop === 'batch') {
         return async (statements: D1PreparedStatement[]) => {
@@ -69,7 +71,7 @@ export function meteredD1(db: D1Database): { db: D1Database; usage: D1Usage } {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { db: metered, usage };
+  return { db: wrap(db), usage };
 }
 
 /** The response header's value: `read=12; written=0; queries=3`. */
