@@ -42,7 +42,7 @@ export const functions = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('functions_id').on(t.id)],
+  (t) => [uniqueIndex('functions_id').on(t.id), index('functions_schedule').on(t.schedule).where(sql`schedule != ''`)],
 );
 
 export const functionVariables = sqliteTable(
@@ -142,6 +142,7 @@ export const executions = sqliteTable(
     index('executions_function').on(t.functionId, t.seq),
     // 0017: the cron's sweep of waiting executions that will never be taken from the queue.
     index('executions_waiting').on(t.updatedAt).where(sql`status = 'waiting'`),
+    index('executions_scheduled').on(t.scheduledAt).where(sql`status = 'scheduled' AND queued = 0`),
   ],
 );
 
