@@ -200,7 +200,8 @@ export default {
           compatibilityFlags: ['nodejs_compat'],
           mainModule: 'index.js',
           modules: { 'index.js': ledge ? env.LEDGE_SOURCE : FUNCTION_SOURCE },
-          env: ledge ? await request.json() : {},
+          // Ledge reads its project settings from D1 on every request, /v1/ping included.
+          env: ledge ? { ...(await request.json()), DB: env.DB } : {},
           globalOutbound: null,
         }));
         const response = await worker.getEntrypoint().fetch(new Request('http://ledge.local/v1/ping', { headers: { 'x-appwrite-project': 'local' } }));

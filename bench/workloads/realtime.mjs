@@ -3,6 +3,7 @@
 // Durable Object that sends a message to each. (2) Scale: many concurrent sockets across the hub
 // shards, each subscribed and each receiving one event; baseline: as many sockets on one bare DO.
 import { execSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { median, percentile } from '../lib/load.mjs';
 
 const DB = 'rt';
@@ -210,8 +211,32 @@ function socketCeiling() {
   return Number.isFinite(limit) ? Math.floor((limit - 1500) / 2.1) : Infinity;
 }
 
-/** Lets workerd release the descriptors of sockets closed before. */
-const settle = () => new Promise((res) => setTimeout(res, 15_000));
+/** Open descriptors of this run's workerd processes (null where /proc cannot tell). */
+function workerdDescriptors() {
+  try {
+    const pids = execSync(`pgrep -P ${process.pid} workerd`, { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+    return pids.reduce((n, pid) => n + readdirSync(`/proc/${pid}/fd`).length, 0);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Lets workerd release the descriptors of sockets closed before: a fixed pause was not enough for
+ * ~9,000 sockets (the baseline's sockets then met the Ledge ones still open and workerd hit EMFILE),
+ * so wait until the count stops falling, 15 s at least, 120 s at most.
+ */
+async function settle() {
+  const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+  await sleep(15_000);
+  let last = workerdDescriptors();
+  for (let waited = 0; last !== null && waited < 105_000; waited += 3_000) {
+    await sleep(3_000);
+    const now = workerdDescriptors();
+    if (now === null || now >= last - 50) break;
+    last = now;
+  }
+}
 
 /** (2) Many concurrent sockets across the shards, every one connected, subscribed and reached. */
 async function manySockets(ctx) {
