@@ -27,6 +27,7 @@ import { callerOf, type Caller } from '../identity/batch';
 import type { TableDef } from './types';
 import { modelRows } from './relationships/read';
 import { assertNoRelationships, restrictedAsApiError, rowDeleteExtra, rowWrite } from './relationships/row-hooks';
+import { RelatedChanges } from './relationships/changes';
 import type { StagedOp } from './transactions/operations';
 import { openTransaction, pageThroughTransaction, rowThroughTransaction, stageRowCall } from './transactions/stage';
 
@@ -104,9 +105,11 @@ const stagedBulk = (api: RowApi) => jsonBig({ total: 0, [api.listKey]: [] });
 const FILTERLESS = new Set(['limit', 'offset', 'orderAsc', 'orderDesc', 'orderRandom', 'cursorAfter', 'cursorBefore', 'select']);
 const filters = (queries: readonly string[]) => queries.some((q) => !FILTERLESS.has(String((parseJsonBig(q) as { method?: unknown })?.method)));
 
-function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction) {
+/** The committed rows' events, and those of the rows written through their relationships (`changes`). */
+async function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction, changes?: RelatedChanges) {
   const principal = c.get('principal');
   const events = rows.map((row) => rowEvent(table, row, api, action, principal));
+  if (changes?.size) events.push(...(await changes.events(c.env.DB, api, principal)));
   publishAfterCommit(c, events);
 }
 
@@ -174,7 +177,7 @@ export function rowsRoutes(api: RowApi) {
         }
         if (transactionId) return (await stage(c, api, transactionId, 'bulkCreate', null, bulk), stagedBulk(api));
         const rows = await bulkCreateRows(c.env.DB, principal, table, api, bulk!);
-        publish(c, table, api, rows, 'create');
+        await publish(c, table, api, rows, 'create');
         return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) }, 201);
       }
       if (transactionId) {
@@ -187,13 +190,14 @@ export function rowsRoutes(api: RowApi) {
       }
       // The insert itself checks that the definition it was validated against is still current.
       const keyed = principal.kind === 'key';
+      const changes = new RelatedChanges();
       const { table, value: row } = await writeWithTable(c.env.DB, tableRef(c, api), keyed, visibilityGate(api, keyed), (table, guard) => {
         const rawId = input[api.idParam] as string | null | undefined;
         if (!rawId) throw new ApiError(api.errors.missingData, `${api.flavor === 'tablesdb' ? 'Row' : 'Document'} ID is required when creating a single ${api.flavor === 'tablesdb' ? 'row' : 'document'}.`);
         const id = resolveId(rawId, api.idParam);
-        return createRow(c.env.DB, principal, table, api, id, rowWrite(c.env.DB, principal, api, table, id, data, input.permissions as string[] | null | undefined), guard);
+        return createRow(c.env.DB, principal, table, api, id, rowWrite(c.env.DB, principal, api, table, id, data, input.permissions as string[] | null | undefined, changes), guard);
       });
-      publish(c, table, api, [row], 'create');
+      await publish(c, table, api, [row], 'create', changes);
       return jsonBig(rowModel(table, row, api), 201);
     })
     .put(base, write, async (c) => {
@@ -203,7 +207,7 @@ export function rowsRoutes(api: RowApi) {
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
       const rows = await bulkUpsertRows(c.env.DB, principal, table, api, input[bulkKey] as Record<string, unknown>[]);
-      publish(c, table, api, rows, 'upsert');
+      await publish(c, table, api, rows, 'upsert');
       return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
     })
     .patch(base, write, async (c) => {
@@ -212,7 +216,7 @@ export function rowsRoutes(api: RowApi) {
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
       const rows = await bulkUpdateRows(c.env.DB, principal, table, api, input.data ?? {}, input.queries ?? []);
-      publish(c, table, api, rows, 'update');
+      await publish(c, table, api, rows, 'update');
       return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
     })
     .delete(base, write, async (c) => {
@@ -221,7 +225,7 @@ export function rowsRoutes(api: RowApi) {
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
       const rows = await bulkDeleteRows(c.env.DB, principal, table, api, input.queries ?? []);
-      publish(c, table, api, rows, 'delete');
+      await publish(c, table, api, rows, 'delete');
       return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
     })
     // Ledge extension (README "Databases: aggregation"): metrics over the rows a list would show.
@@ -268,9 +272,10 @@ export function rowsRoutes(api: RowApi) {
         const find = findRowPlan(c.env.DB, table, id);
         return { statements: find.statements, finish: (results) => ({ id, old: find.finish(results) }) };
       });
-      const write = rowWrite(c.env.DB, principal, api, table, found.id, input.data ?? {}, input.permissions);
+      const changes = new RelatedChanges();
+      const write = rowWrite(c.env.DB, principal, api, table, found.id, input.data ?? {}, input.permissions, changes);
       const { row } = await upsertRow(c.env.DB, principal, table, api, found.id, found.old, write);
-      publish(c, table, api, [row], 'upsert');
+      await publish(c, table, api, [row], 'upsert', changes);
       return jsonBig(rowModel(table, row, api));
     })
     .patch(one, write, async (c) => {
@@ -283,8 +288,9 @@ export function rowsRoutes(api: RowApi) {
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
       const id = c.req.param('rowId')!;
-      const row = await updateRow(c.env.DB, principal, table, api, id, old, rowWrite(c.env.DB, principal, api, table, id, input.data ?? {}, input.permissions));
-      publish(c, table, api, [row], 'update');
+      const changes = new RelatedChanges();
+      const row = await updateRow(c.env.DB, principal, table, api, id, old, rowWrite(c.env.DB, principal, api, table, id, input.data ?? {}, input.permissions, changes));
+      await publish(c, table, api, [row], 'update', changes);
       return jsonBig(rowModel(table, row, api));
     })
     .delete(one, write, async (c) => {
@@ -292,8 +298,9 @@ export function rowsRoutes(api: RowApi) {
       if (input.transactionId) return (await stage(c, api, input.transactionId, 'delete', c.req.param('rowId')!, {}), c.body(null, 204));
       const principal = c.get('principal');
       const { table, value: old } = await readRow(c, api);
-      const row = await restrictedAsApiError(api, () => deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old, rowDeleteExtra(c.env.DB, api, table)));
-      publish(c, table, api, [row], 'delete');
+      const changes = new RelatedChanges();
+      const row = await restrictedAsApiError(api, () => deleteRow(c.env.DB, principal, table, api, c.req.param('rowId')!, old, rowDeleteExtra(c.env.DB, api, table, changes)));
+      await publish(c, table, api, [row], 'delete', changes);
       return c.body(null, 204);
     })
     .patch(`${one}/:column/:direction{increment|decrement}`, write, async (c) => {
@@ -313,7 +320,7 @@ export function rowsRoutes(api: RowApi) {
         return { statements: find.statements, finish: (results) => ({ col, old: find.finish(results) }) };
       });
       const row = await stepColumn(c.env.DB, principal, table, api, c.req.param('rowId')!, found.old, found.col, direction, by, input[boundKey] ?? null);
-      publish(c, table, api, [row], 'update');
+      await publish(c, table, api, [row], 'update');
       return jsonBig(rowModel(table, row, api));
     });
 }

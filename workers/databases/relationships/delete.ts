@@ -21,6 +21,7 @@ import { q } from '../rows-store';
 import { guardStatement, isGuardFailure } from '../operators/guard';
 import { loadFresh } from '../table-cache';
 import type { TableDef } from '../types';
+import { rowsWithIds, type RelatedChanges } from './changes';
 import { linkColumns, linkTableName, type RelationDef } from './types';
 
 /** More rows than this in one cascade is refused rather than run as one oversized batch. */
@@ -38,12 +39,17 @@ export function cascades(rel: Pick<RelationDef, 'type' | 'side'>): boolean {
 
 const IN_LIST = 'IN (SELECT value FROM json_each(?))';
 
-/** The statements that apply every relationship rule of deleting `ids` from `table` (the rows' own deletes excepted). */
-export async function deleteRelationsPlan(db: D1Database, api: RowApi, table: TableDef, ids: string[]): Promise<D1PreparedStatement[]> {
+/**
+ * The statements that apply every relationship rule of deleting `ids` from `table` (the rows' own
+ * deletes excepted). With `changes`, the rows a cascade deletes and the rows a setNull unlinks (on
+ * a side that shows the link) are noted, as read before the batch, for their events.
+ */
+export async function deleteRelationsPlan(db: D1Database, api: RowApi, table: TableDef, ids: string[], changes?: RelatedChanges): Promise<D1PreparedStatement[]> {
   if (table.relationships.length === 0) return [];
   const restricted = api.flavor === 'tablesdb' ? 'row_delete_restricted' : 'document_delete_restricted';
   const doomed = new Map<number, { table: TableDef; ids: Set<string> }>([[table.seq, { table, ids: new Set(ids) }]]);
   const guards: D1PreparedStatement[] = [];
+  const unlinked = new Map<number, { table: TableDef; ids: Set<string> }>();
   let queue: { table: TableDef; ids: string[] }[] = [{ table, ids }];
   let total = ids.length;
   while (queue.length) {
@@ -55,6 +61,12 @@ export async function deleteRelationsPlan(db: D1Database, api: RowApi, table: Ta
         if (rel.onDelete === 'restrict' && restricts(rel)) {
           if (others.length) throw new ApiError(restricted);
           guards.push(restrictGuard(db, rel, step.ids));
+        }
+        if (changes && rel.onDelete === 'setNull' && others.length && (rel.side === 'child' || rel.twoWay)) {
+          const related = (await loadFresh(db, { databaseId: table.databaseId, tableId: rel.relatedTableId, flavor: api.flavor })).table;
+          const entry = unlinked.get(related.seq) ?? { table: related, ids: new Set<string>() };
+          others.forEach((id) => entry.ids.add(id));
+          unlinked.set(related.seq, entry);
         }
         if (rel.onDelete !== 'cascade' || !cascades(rel) || others.length === 0) continue;
         const related = (await loadFresh(db, { databaseId: table.databaseId, tableId: rel.relatedTableId, flavor: api.flavor })).table;
@@ -69,6 +81,7 @@ export async function deleteRelationsPlan(db: D1Database, api: RowApi, table: Ta
     }
     queue = next;
   }
+  if (changes) await noteChanges(db, table, ids, doomed, unlinked, changes);
   const statements = [...guards];
   for (const { table: t, ids: set } of doomed.values()) {
     const list = JSON.stringify([...set]);
@@ -84,6 +97,24 @@ export async function deleteRelationsPlan(db: D1Database, api: RowApi, table: Ta
     );
   }
   return statements;
+}
+
+type RowsByTable = Map<number, { table: TableDef; ids: Set<string> }>;
+
+/** Reads the rows a cascade deletes and the rows a setNull unlinks (not deleted themselves), before the batch. */
+async function noteChanges(db: D1Database, table: TableDef, ownIds: string[], doomed: RowsByTable, unlinked: RowsByTable, changes: RelatedChanges) {
+  const own = new Set(ownIds);
+  const reads: Promise<void>[] = [];
+  for (const { table: t, ids } of doomed.values()) {
+    const cascaded = [...ids].filter((id) => t.seq !== table.seq || !own.has(id));
+    reads.push(rowsWithIds(db, t, cascaded).then((rows) => changes.noteRows(t, rows, 'delete')));
+  }
+  for (const { table: t, ids } of unlinked.values()) {
+    const gone = doomed.get(t.seq)?.ids;
+    const kept = [...ids].filter((id) => !gone?.has(id));
+    reads.push(rowsWithIds(db, t, kept).then((rows) => changes.noteRows(t, rows, 'update')));
+  }
+  await Promise.all(reads);
 }
 
 /** For each relationship of `table` (in order), the ids linked to any of `ids`. One round trip. */

@@ -8,23 +8,34 @@ import type { Principal } from '../../lib/principal';
 import type { RowApi } from '../row-values';
 import type { RowWrite, StoredRow } from '../rows-store';
 import type { TableDef } from '../types';
+import type { RelatedChanges } from './changes';
 import { deleteRelationsPlan, isRestrictGuard } from './delete';
 import { relationStatements, splitRelationData } from './write';
 
-/** `RowWrite` for row `id` of `table`: relationship values leave `data` and come back as its extra statements. */
+/**
+ * `RowWrite` for row `id` of `table`: relationship values leave `data` and come back as its extra
+ * statements; the related rows they create or update are noted in `changes`.
+ */
 export function rowWrite(
   db: D1Database, principal: Principal, api: RowApi, table: TableDef, id: string,
-  data: Record<string, unknown>, permissions: string[] | null | undefined,
+  data: Record<string, unknown>, permissions: string[] | null | undefined, changes?: RelatedChanges,
 ): RowWrite {
   const split = splitRelationData(table, data);
   if (split.relations.length === 0) return { data, permissions };
-  return { data: split.data, permissions, extra: () => relationStatements({ db, principal, api }, table, id, split.relations) };
+  return {
+    data: split.data,
+    permissions,
+    extra: () => {
+      changes?.clear(); // only the attempt that commits counts
+      return relationStatements({ db, principal, api, changes }, table, id, split.relations);
+    },
+  };
 }
 
-/** `deleteRow`'s extra statements on a table with relationships (none otherwise). */
-export function rowDeleteExtra(db: D1Database, api: RowApi, table: TableDef): ((row: StoredRow) => Promise<D1PreparedStatement[]>) | undefined {
+/** `deleteRow`'s extra statements on a table with relationships (none otherwise); cascaded and unlinked rows go to `changes`. */
+export function rowDeleteExtra(db: D1Database, api: RowApi, table: TableDef, changes?: RelatedChanges): ((row: StoredRow) => Promise<D1PreparedStatement[]>) | undefined {
   if (table.relationships.length === 0) return undefined;
-  return (row) => deleteRelationsPlan(db, api, table, [row.id]);
+  return (row) => deleteRelationsPlan(db, api, table, [row.id], changes);
 }
 
 /** A delete batch stopped by a restrict rule's own re-check is Appwrite's restricted error. */

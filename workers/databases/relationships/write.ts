@@ -17,6 +17,7 @@ import { checkRowData, type RowApi } from '../row-values';
 import { decodeRow, insertStatements, q, rowSelectSql, updateStatements, type StoredRow } from '../rows-store';
 import { loadFresh } from '../table-cache';
 import type { TableDef } from '../types';
+import type { RelatedChanges } from './changes';
 import { MAX_DEPTH } from './read';
 import { isMany, linkColumns, linkTableName, type RelationDef } from './types';
 
@@ -24,6 +25,8 @@ export interface WriteContext {
   db: D1Database;
   principal: Principal;
   api: RowApi;
+  /** Where the related rows this write creates or updates are noted, for their events after the commit. */
+  changes?: RelatedChanges;
 }
 
 /** Keys of nested rows that are not data. */
@@ -114,12 +117,14 @@ async function oneRelation(ctx: WriteContext, table: TableDef, ownerId: string, 
         const checked = checkRowData(related, data, { api, mode: 'update', privileged: principal.kind === 'key' });
         const update = updateStatements(db, related, api, found, checked.values, perms, relations.length ? nowDate() : undefined);
         if (update && !canAccessRow(principal, related, found.permissions, 'update')) throw new ApiError('user_unauthorized');
+        if (update) ctx.changes?.note(related, id, 'update');
         out.push(...(update ?? []));
       } else {
         assertCanCreate(principal, related);
         const perms = resolveRowPermissions(principal, permissions, null);
         const checked = checkRowData(related, data, { api, mode: 'create', privileged: principal.kind === 'key' });
         out.push(...insertStatements(db, related, api, id, checked.values, perms));
+        ctx.changes?.note(related, id, 'create');
       }
       out.push(...(await relationStatements(ctx, related, id, relations, depth + 1)));
       linked.push(id);
