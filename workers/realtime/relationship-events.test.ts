@@ -1,16 +1,16 @@
 /**
- * Events for rows written through a relationship: a nested create or update publishes the related
+ * Events for rows written through a relationship (databases/relationships/changes.ts): a nested create or update publishes the related
  * rows' own events, a cascade one delete event per deleted child, a setNull one update event per
  * unlinked child — after the commit, through the one publisher, so realtime filters each by its
  * own table's permissions: a subscriber who may not read the children hears none of them.
  */
 import { env } from 'cloudflare:workers';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { signedInUser } from '../../../test/helpers';
-import type { LedgeEvent } from '../../events/event';
-import { registerSink } from '../../events/publish';
-import { connect, type TestSocket } from '../../realtime/testing/socket';
-import { newDb, ok, post } from '../testing/schema-api';
+import { asRoot, okJson, signedInUser } from '../../test/helpers';
+import type { LedgeEvent } from '../events/event';
+import { registerSink } from '../events/publish';
+import { uniqueId } from '../lib/ids';
+import { connect, type TestSocket } from './testing/socket';
 
 type Row = Record<string, unknown>;
 const seen: LedgeEvent[] = [];
@@ -18,6 +18,8 @@ const remove = registerSink({ name: 'relationship-events-test', deliver: async (
 afterEach(() => void (seen.length = 0));
 afterAll(() => remove());
 
+const post = (path: string, json: unknown) => asRoot(path, { method: 'POST', json });
+const ok = (res: Response, status = 200) => okJson(res, status);
 const cookieOf = (u: { cookieValue: string }) => ({ Cookie: `a_session_${env.PROJECT_ID}=${u.cookieValue}` });
 
 /**
@@ -25,7 +27,8 @@ const cookieOf = (u: { cookieValue: string }) => ({ Cookie: `a_session_${env.PRO
  * its posts), oneToMany two-way from authors, with `onDelete`.
  */
 async function blog(onDelete: 'cascade' | 'setNull') {
-  const db = await newDb();
+  const db = `rel${uniqueId()}`;
+  await ok(await post('/v1/tablesdb', { databaseId: db, name: 'Blog' }), 201);
   const T = (t: string) => `/v1/tablesdb/${db}/tables/${t}`;
   const write = ['create("users")', 'update("users")', 'delete("users")'];
   await ok(await post(`/v1/tablesdb/${db}/tables`, { tableId: 'authors', name: 'authors', permissions: ['read("users")', ...write] }), 201);
