@@ -21,7 +21,8 @@ export function bindable(params: readonly unknown[]): unknown[] {
   return params.map((p) => (typeof p === 'bigint' ? p.toString() : typeof p === 'boolean' ? (p ? 1 : 0) : p));
 }
 
-function wording(api: RowApi) {
+/** How cursor errors name the items of `api`. */
+export function listWording(api: RowApi) {
   return api.flavor === 'tablesdb'
     ? { noun: 'Row', items: 'rows', column: 'column' }
     : { noun: 'Document', items: 'documents', column: 'attribute' };
@@ -51,7 +52,7 @@ function readableCursorStatement(db: D1Database, table: TableDef, compiled: Comp
 async function checkReadableCursor(db: D1Database, table: TableDef, compiled: CompiledQuery, extra: SqlFragment | undefined, api: RowApi) {
   const statement = readableCursorStatement(db, table, compiled, extra);
   if (!statement) return;
-  assertCursorRow(await statement.first<Record<string, unknown>>(), compiled, wording(api));
+  assertCursorRow(await statement.first<Record<string, unknown>>(), compiled, listWording(api));
 }
 
 /**
@@ -83,7 +84,7 @@ export function listPlan(
     finish: (results) => {
       // A caller checked in this batch is refused now if it may not list at all (the SQL kept nothing).
       if (reader.kind === 'pending') assertMayRead(caller.principal(), table);
-      if (cursor) assertCursorRow(results.shift()!.results[0] ?? null, compiled, wording(api));
+      if (cursor) assertCursorRow(results.shift()!.results[0] ?? null, compiled, listWording(api));
       const [rows, counted] = results;
       return {
         total: includeTotal ? Number(counted.results[0]?.total ?? 0) : 0,

@@ -29,7 +29,8 @@ import { modelRows } from './relationships/read';
 import { assertNoRelationships, restrictedAsApiError, rowDeleteExtra, rowWrite } from './relationships/row-hooks';
 import { RelatedChanges } from './relationships/changes';
 import type { StagedOp } from './transactions/operations';
-import { openTransaction, pageThroughTransaction, rowThroughTransaction, stageRowCall } from './transactions/stage';
+import { listThroughTransaction, rowThroughTransaction } from './transactions/read';
+import { openTransaction, stageRowCall } from './transactions/stage';
 
 const dataObject = z.record(z.string(), z.unknown());
 /**
@@ -98,12 +99,20 @@ function stage(c: Context<AppEnv>, api: RowApi, transactionId: string, action: S
   return stageRowCall(c.env.DB, c.get('principal'), transactionId, op);
 }
 
-/** What a staged bulk call answers: nothing has been written yet. */
-const stagedBulk = (api: RowApi) => jsonBig({ total: 0, [api.listKey]: [] });
+/**
+ * What a staged bulk call answers, as Appwrite's does: no rows (nothing is written yet), and as
+ * `total` the number of rows sent to createRows/upsertRows, 0 for updateRows/deleteRows (how many
+ * rows their queries select is known only at the commit).
+ */
+const stagedBulk = (api: RowApi, sent = 0) => jsonBig({ total: sent, [api.listKey]: [] });
 
-/** Queries that filter (anything but paging, ordering and selection). */
-const FILTERLESS = new Set(['limit', 'offset', 'orderAsc', 'orderDesc', 'orderRandom', 'cursorAfter', 'cursorBefore', 'select']);
-const filters = (queries: readonly string[]) => queries.some((q) => !FILTERLESS.has(String((parseJsonBig(q) as { method?: unknown })?.method)));
+/** listRows with `transactionId`: the caller's own open transaction's view (transactions/read.ts). */
+async function listInTransaction(c: Context<AppEnv>, api: RowApi, caller: Caller, transactionId: string, queries: string[], total: boolean) {
+  const { table } = await readTable(c, api, caller, () => ({ statements: [], finish: () => null }));
+  const principal = caller.principal();
+  const t = await openTransaction(c.env.DB, principal, transactionId);
+  return { table, value: await listThroughTransaction(c.env.DB, principal, t, table, api, queries, total) };
+}
 
 /** The committed rows' events, and those of the rows written through their relationships (`changes`). */
 async function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction, changes?: RelatedChanges) {
@@ -145,14 +154,9 @@ export function rowsRoutes(api: RowApi) {
       async (c) => {
         const input = c.req.valid('query');
         const caller = callerOf(c);
-        const { table, value: result } = await readTable(c, api, caller, (table) =>
-          listPlan(c.env.DB, caller, table, api, input.queries ?? [], input.total !== false),
-        );
-        if (input.transactionId) {
-          const principal = caller.principal();
-          const t = await openTransaction(c.env.DB, principal, input.transactionId);
-          result.rows = await pageThroughTransaction(c.env.DB, principal, t, table, result.rows, filters(input.queries ?? []));
-        }
+        const { table, value: result } = input.transactionId
+          ? await listInTransaction(c, api, caller, input.transactionId, input.queries ?? [], input.total !== false)
+          : await readTable(c, api, caller, (table) => listPlan(c.env.DB, caller, table, api, input.queries ?? [], input.total !== false));
         const models = await modelRows({ db: c.env.DB, principal: caller.principal(), api }, table, result.rows, result.select);
         return jsonBig({ total: result.total, [api.listKey]: models });
       },
@@ -175,7 +179,7 @@ export function rowsRoutes(api: RowApi) {
         if (input.permissions && input.permissions.length) {
           throw new ApiError('general_bad_request', `Param "permissions" is disallowed when creating multiple ${api.listKey}, set "$permissions" on each instead`);
         }
-        if (transactionId) return (await stage(c, api, transactionId, 'bulkCreate', null, bulk), stagedBulk(api));
+        if (transactionId) return (await stage(c, api, transactionId, 'bulkCreate', null, bulk), stagedBulk(api, bulk!.length));
         const rows = await bulkCreateRows(c.env.DB, principal, table, api, bulk!);
         await publish(c, table, api, rows, 'create');
         return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) }, 201);
@@ -203,7 +207,7 @@ export function rowsRoutes(api: RowApi) {
     .put(base, write, async (c) => {
       const input = await readBody(c, bodies.upsertMany);
       const transactionId = input.transactionId as string | null | undefined;
-      if (transactionId) return (await stage(c, api, transactionId, 'bulkUpsert', null, input[bulkKey]), stagedBulk(api));
+      if (transactionId) return (await stage(c, api, transactionId, 'bulkUpsert', null, input[bulkKey]), stagedBulk(api, (input[bulkKey] as unknown[]).length));
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
       const rows = await bulkUpsertRows(c.env.DB, principal, table, api, input[bulkKey] as Record<string, unknown>[]);
@@ -249,7 +253,8 @@ export function rowsRoutes(api: RowApi) {
         const t = await openTransaction(c.env.DB, principal, input.transactionId);
         const row = await rowThroughTransaction(c.env.DB, principal, t, table, api.flavor, c.req.param('rowId')!);
         if (!row) throw new ApiError(api.errors.notFound, undefined, c.req.param('rowId')!);
-        return jsonBig(rowModel(table, row, api, select));
+        const [model] = await modelRows({ db: c.env.DB, principal, api }, table, [row], select);
+        return jsonBig(model);
       }
       const { table, value } = await readTable(c, api, caller, (table) => {
         const select = selectionOf(table, input.queries ?? []);

@@ -15,6 +15,8 @@ import { nowDate } from '../../lib/time';
 import { guardStatement, isGuardFailure } from '../operators/guard';
 import { rowEvent, type RowAction } from '../row-events';
 import { decodeRow, deleteStatements, insertStatements, updateStatements, type StoredRow } from '../rows-store';
+import { deleteRelationsPlan } from '../relationships/delete';
+import { relationStatements } from '../relationships/write';
 import { fingerprintOf } from './operations';
 import { loadFor, replay, stagedOperations } from './load';
 import type { RowState } from './replay';
@@ -52,6 +54,34 @@ function constraintError(e: unknown, states: RowState[]): ApiError | null {
   return new ApiError(api.errors.uniqueViolation);
 }
 
+/**
+ * Each touched row's own statements (in `written`, by index from `offset`), then the relationship
+ * values the transaction's writes carry: nested rows and links, after every row of its own exists.
+ * A deleted row brings its table's onDelete rules (cascade, setNull, restrict) into the batch.
+ */
+async function rowWrites(db: D1Database, principal: Principal, states: RowState[], written: Written[], offset: number): Promise<D1PreparedStatement[]> {
+  const out: D1PreparedStatement[] = [];
+  const links: D1PreparedStatement[] = [];
+  for (const st of states) {
+    const { start, row: end, table, api } = st;
+    if (!start && !end) continue;
+    if (!end) {
+      written.push({ state: st, action: 'delete', at: start! });
+      out.push(...(await deleteRelationsPlan(db, api, table, [st.id])), ...deleteStatements(db, table, [start!.seq]));
+      continue;
+    }
+    if (st.relations.length) links.push(...(await relationStatements({ db, principal, api }, table, st.id, st.relations)));
+    const values = new Map(table.columns.map((c) => [c.key, end.values[c.key]]));
+    const writes = start
+      ? updateStatements(db, table, api, start, values, end.permissions, end.updatedAt, end.createdAt === start.createdAt ? undefined : end.createdAt)
+      : insertStatements(db, table, api, end.id, values, end.permissions, end.createdAt, end.updatedAt);
+    if (!writes) continue;
+    written.push({ state: st, action: actionOf(st), at: offset + out.length });
+    out.push(...writes);
+  }
+  return [...out, ...links];
+}
+
 export async function commitTransaction(db: D1Database, principal: Principal, t: TransactionRecord): Promise<{ record: TransactionRecord; events: LedgeEvent[] }> {
   assertOpen(t);
   const [ops, snapshots] = await Promise.all([
@@ -64,7 +94,7 @@ export async function commitTransaction(db: D1Database, principal: Principal, t:
   let loaded;
   try {
     loaded = await loadFor(db, principal, ops);
-    states = [...replay(principal, ops, loaded, now).states.values()];
+    states = [...(await replay(principal, ops, loaded, now, db)).states.values()];
   } catch (e) {
     if (e instanceof ApiError) return fail(db, t, e);
     throw e;
@@ -82,21 +112,11 @@ export async function commitTransaction(db: D1Database, principal: Principal, t:
     statements.push(guardStatement(db, `${fingerprintOf(st.table, '?1')} IS ?2`, [st.id, fingerprint]));
   }
   const written: Written[] = [];
-  for (const st of states) {
-    const { start, row: end, table, api } = st;
-    if (!start && !end) continue;
-    if (!end) {
-      written.push({ state: st, action: 'delete', at: start! });
-      statements.push(...deleteStatements(db, table, [start!.seq]));
-      continue;
-    }
-    const values = new Map(table.columns.map((c) => [c.key, end.values[c.key]]));
-    const writes = start
-      ? updateStatements(db, table, api, start, values, end.permissions, end.updatedAt, end.createdAt === start.createdAt ? undefined : end.createdAt)
-      : insertStatements(db, table, api, end.id, values, end.permissions, end.createdAt, end.updatedAt);
-    if (!writes) continue;
-    written.push({ state: st, action: actionOf(st), at: statements.length });
-    statements.push(...writes);
+  try {
+    statements.push(...(await rowWrites(db, principal, states, written, statements.length)));
+  } catch (e) {
+    if (e instanceof ApiError) return fail(db, t, e);
+    throw e;
   }
   statements.push(...finishStatements(db, t.id, 'committed'));
   let results: D1Result<Record<string, unknown>>[];

@@ -85,9 +85,9 @@ export async function loadFor(db: D1Database, principal: Principal, ops: readonl
 }
 
 /** The operations replayed over what `loaded` holds. */
-export function replay(principal: Principal, ops: readonly StagedOp[], loaded: Loaded, now: string): Replay {
-  const r = new Replay(principal, (table, id) => loaded.rows.get(`${table.seq}:${id}`)?.row ?? null, now);
-  ops.forEach((op, i) => r.apply(op, loaded.targets[i].table, loaded.targets[i].api, loaded.matched.get(i)));
+export async function replay(principal: Principal, ops: readonly StagedOp[], loaded: Loaded, now: string, db: D1Database): Promise<Replay> {
+  const r = new Replay(principal, (table, id) => loaded.rows.get(`${table.seq}:${id}`)?.row ?? null, now, db);
+  for (const [i, op] of ops.entries()) await r.apply(op, loaded.targets[i].table, loaded.targets[i].api, loaded.matched.get(i));
   return r;
 }
 

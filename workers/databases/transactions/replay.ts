@@ -4,7 +4,9 @@
  * the start and at the end into one batch (commit.ts); a read through the transaction shows the
  * end state (Appwrite's "reads with transactionId see staged writes"). Every operation is checked
  * here as its own route would check it — structure, permissions, bounds — so a commit refuses
- * what the single call would have refused, before anything is written.
+ * what the single call would have refused, before anything is written. Atomic operators are
+ * computed in SQL (staged-operators.ts); relationship values are kept on the row's state and
+ * written by the commit in its batch (relationships/write.ts).
  */
 import { ApiError } from '../../lib/errors';
 import type { Principal } from '../../lib/principal';
@@ -14,8 +16,12 @@ import { assertKey, idOf } from '../rows-bulk';
 import { steppableColumn } from '../rows-step';
 import { plainCreateData, type StoredRow } from '../rows-store';
 import { splitOperators } from '../operators/parse';
+import { assertNoRelationships } from '../relationships/row-hooks';
+import type { RelationDef } from '../relationships/types';
+import { splitRelationData } from '../relationships/write';
 import type { TableDef } from '../types';
 import type { Action, StagedOp } from './operations';
+import { operatedValues } from './staged-operators';
 
 export interface RowState {
   table: TableDef;
@@ -26,6 +32,8 @@ export interface RowState {
   /** The row after the operations so far (null: absent or deleted). */
   row: StoredRow | null;
   last: Action;
+  /** Relationship values the row's staged writes carry, in order (nested rows, ids, null). */
+  relations: [RelationDef, unknown][];
 }
 
 type Data = Record<string, unknown>;
@@ -52,6 +60,8 @@ export class Replay {
     /** The committed row, from what the caller loaded before the replay. */
     private readonly base: (table: TableDef, id: string) => StoredRow | null,
     private readonly now: string,
+    /** Operators are computed in SQL (staged-operators.ts). */
+    private readonly db: D1Database,
   ) {}
 
   state(table: TableDef, api: RowApi, id: string): RowState {
@@ -59,15 +69,16 @@ export class Replay {
     let st = this.states.get(key);
     if (!st) {
       const start = this.base(table, id);
-      st = { table, api, id, start, row: start, last: 'update' };
+      st = { table, api, id, start, row: start, last: 'update', relations: [] };
       this.states.set(key, st);
     }
     return st;
   }
 
   /** Applies one staged operation; `matched` are the rows a bulkUpdate/bulkDelete's queries select. */
-  apply(op: StagedOp, table: TableDef, api: RowApi, matched: StoredRow[] = []): void {
+  async apply(op: StagedOp, table: TableDef, api: RowApi, matched: StoredRow[] = []): Promise<void> {
     const data = op.data as Data;
+    if (op.action.startsWith('bulk')) assertNoRelationships(table);
     switch (op.action) {
       case 'create':
         return this.create(table, api, op.rowId!, data);
@@ -86,11 +97,11 @@ export class Replay {
         return;
       case 'bulkUpsert':
         assertKey(this.principal);
-        for (const doc of op.data as Data[]) this.upsert(table, api, idOf(doc), doc, 'upsert');
+        for (const doc of op.data as Data[]) await this.upsert(table, api, idOf(doc), doc, 'upsert');
         return;
       case 'bulkUpdate':
         assertKey(this.principal);
-        for (const row of matched) if (this.state(table, api, row.id).row) this.update(table, api, row.id, (data.data ?? {}) as Data, 'update');
+        for (const row of matched) if (this.state(table, api, row.id).row) await this.update(table, api, row.id, (data.data ?? {}) as Data, 'update');
         return;
       case 'bulkDelete':
         assertKey(this.principal);
@@ -99,12 +110,14 @@ export class Replay {
     }
   }
 
-  private create(table: TableDef, api: RowApi, id: string, data: Data, last: Action = 'create') {
+  private create(table: TableDef, api: RowApi, id: string, input: Data, last: Action = 'create') {
     const st = this.state(table, api, id);
     if (st.row) throw new ApiError(api.errors.alreadyExists, undefined, id);
+    const { data, relations } = splitRelationData(table, input);
     const perms = resolveRowPermissions(this.principal, permissionsOf(data), null);
     assertCanCreate(this.principal, table);
     const checked = checkRowData(table, plainCreateData(table, api, data), { api, mode: 'create', privileged: this.principal.kind === 'key' });
+    st.relations.push(...relations);
     st.row = {
       seq: st.start?.seq ?? 0,
       id,
@@ -121,26 +134,29 @@ export class Replay {
     return st.row;
   }
 
-  private update(table: TableDef, api: RowApi, id: string, data: Data, last: Action) {
+  private async update(table: TableDef, api: RowApi, id: string, input: Data, last: Action) {
     const st = this.state(table, api, id);
     const old = this.existing(st);
+    const { data, relations } = splitRelationData(table, input);
     const { plain, ops } = splitOperators(table, api, data);
-    if (ops.length) throw new ApiError(api.errors.invalidStructure, `Invalid document structure: Attribute "${ops[0].col.key}": operators cannot be staged in a transaction; use increment/decrement operations`);
     if (!canAccessRow(this.principal, table, old.permissions, 'update')) throw new ApiError('user_unauthorized');
     const perms = resolveRowPermissions(this.principal, permissionsOf(data), old.permissions);
     const checked = checkRowData(table, plain, { api, mode: 'update', privileged: this.principal.kind === 'key' });
+    const values = fullValues(table, checked.values, old.values);
+    if (ops.length) for (const [key, value] of await operatedValues(this.db, table, api, old, ops, this.now)) values[key] = value;
+    st.relations.push(...relations);
     st.row = {
       ...old,
       createdAt: checked.createdAt ?? old.createdAt,
       updatedAt: checked.updatedAt ?? this.now,
       permissions: perms,
-      values: fullValues(table, checked.values, old.values),
+      values,
     };
     st.last = last;
   }
 
-  private upsert(table: TableDef, api: RowApi, id: string, data: Data, last: Action) {
-    if (this.state(table, api, id).row) this.update(table, api, id, data, last);
+  private async upsert(table: TableDef, api: RowApi, id: string, data: Data, last: Action) {
+    if (this.state(table, api, id).row) await this.update(table, api, id, data, last);
     else this.create(table, api, id, data, last);
   }
 
@@ -149,6 +165,8 @@ export class Replay {
     const old = this.existing(st);
     if (!canAccessRow(this.principal, table, old.permissions, 'delete')) throw new ApiError('user_unauthorized');
     st.row = null;
+    // Links go with the row (the commit applies its table's onDelete rules).
+    st.relations = [];
     st.last = 'delete';
   }
 

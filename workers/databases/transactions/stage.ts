@@ -3,18 +3,18 @@
  * checked by replaying the whole transaction over the rows as they are now (so a bad one is
  * refused when it is staged, with the error its own call would give), then stored in order with
  * the fingerprint of every row it names, taken in the same batch. Reads through a transaction
- * (`transactionId` on getRow/listRows) replay it too and show the staged state.
+ * (`transactionId` on getRow/listRows) replay it too and show the staged state (read.ts).
  */
 import { ApiError } from '../../lib/errors';
 import { stringifyJsonBig } from '../../lib/json-big';
 import type { Principal } from '../../lib/principal';
 import { nowDate } from '../../lib/time';
 import { guardStatement, isGuardFailure } from '../operators/guard';
-import { canAccessRow } from '../row-permissions';
 import type { StoredRow } from '../rows-store';
 import { idOf } from '../rows-bulk';
 import type { TableDef } from '../types';
-import { idsOf, loadFor, replay, stagedOperations } from './load';
+import { relationStatements, splitRelationData } from '../relationships/write';
+import { idsOf, loadFor, replay, stagedOperations, type Loaded } from './load';
 import { checkShape, fingerprintOf, weight, type StagedOp } from './operations';
 import type { Replay } from './replay';
 import { assertOpen, findTransactionStatement, MAX_OPERATIONS, ownTransaction, type TransactionRecord } from './store';
@@ -25,6 +25,20 @@ function withIds(op: StagedOp): StagedOp {
   return { ...op, data: (op.data as Record<string, unknown>[]).map((doc) => ({ ...doc, $id: idOf(doc) })) };
 }
 
+/**
+ * Relationship values are written by the commit (commit.ts); a bad one (not ids or rows, a related
+ * row missing or unreadable, a nested row refused) is refused now, with the error the direct write
+ * gives. The statements built here are dropped: the commit builds its own on the rows as they are then.
+ */
+async function checkRelations(db: D1Database, principal: Principal, ops: StagedOp[], targets: Loaded['targets']): Promise<void> {
+  for (const [i, op] of ops.entries()) {
+    if (!op.rowId || !['create', 'update', 'upsert'].includes(op.action)) continue;
+    const { table, api } = targets[i];
+    const { relations } = splitRelationData(table, op.data as Record<string, unknown>);
+    if (relations.length) await relationStatements({ db, principal, api }, table, op.rowId, relations);
+  }
+}
+
 /** Stages `ops` at the end of transaction `t`; answers the transaction and the replay including them. */
 export async function stageOperations(db: D1Database, principal: Principal, t: TransactionRecord, input: StagedOp[]): Promise<{ record: TransactionRecord; replay: Replay }> {
   assertOpen(t);
@@ -33,8 +47,9 @@ export async function stageOperations(db: D1Database, principal: Principal, t: T
   if (t.operations + added > MAX_OPERATIONS) throw new ApiError('transaction_limit_exceeded', `The maximum number of operations per transaction (${MAX_OPERATIONS}) has been exceeded.`);
   const all = [...(await stagedOperations(db, t.id)), ...ops];
   const loaded = await loadFor(db, principal, all);
-  const result = replay(principal, all, loaded, nowDate());
+  const result = await replay(principal, all, loaded, nowDate(), db);
   const first = all.length - ops.length;
+  await checkRelations(db, principal, ops, loaded.targets.slice(first));
   const statements: D1PreparedStatement[] = [
     guardStatement(db, "EXISTS (SELECT 1 FROM transactions WHERE id = ?1 AND status = 'pending' AND operations + ?2 <= ?3 AND expires_at >= ?4)", [t.id, added, MAX_OPERATIONS, nowDate()]),
   ];
@@ -70,36 +85,6 @@ export async function openTransaction(db: D1Database, principal: Principal, id: 
   const t = ownTransaction(await findTransactionStatement(db, id).first(), principal, id);
   assertOpen(t);
   return t;
-}
-
-/** A row as the transaction would leave it (null: absent), for reads with `transactionId`. */
-export async function rowThroughTransaction(db: D1Database, principal: Principal, t: TransactionRecord, table: TableDef, flavor: StagedOp['flavor'], id: string): Promise<StoredRow | null> {
-  const ops = await stagedOperations(db, t.id);
-  const probe: StagedOp = { action: 'update', flavor, databaseId: table.databaseId, tableId: table.id, rowId: id, data: {} };
-  const loaded = await loadFor(db, principal, ops, { op: probe, id });
-  const r = replay(principal, ops, loaded, nowDate());
-  const st = [...r.states.values()].find((s) => s.table.seq === table.seq && s.id === id);
-  const row = st ? st.row : (loaded.rows.get(`${table.seq}:${id}`)?.row ?? null);
-  return row && canAccessRow(principal, table, row.permissions, 'read') ? row : null;
-}
-
-/**
- * A page of rows overlaid with the transaction's staged state: rows it changed show their staged
- * values, rows it deleted go, and rows it created join the page when the list has no filters.
- */
-export async function pageThroughTransaction(db: D1Database, principal: Principal, t: TransactionRecord, table: TableDef, rows: StoredRow[], filtered: boolean): Promise<StoredRow[]> {
-  const ops = await stagedOperations(db, t.id);
-  if (!ops.length) return rows;
-  const loaded = await loadFor(db, principal, ops);
-  const r = replay(principal, ops, loaded, nowDate());
-  const mine = [...r.states.values()].filter((s) => s.table.seq === table.seq);
-  const byId = new Map(mine.map((s) => [s.id, s]));
-  const out = rows.flatMap((row) => {
-    const st = byId.get(row.id);
-    return !st ? [row] : st.row ? [st.row] : [];
-  });
-  if (!filtered) for (const st of mine) if (!st.start && st.row && canAccessRow(principal, table, st.row.permissions, 'read')) out.push(st.row);
-  return out;
 }
 
 /**
