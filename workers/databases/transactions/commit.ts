@@ -15,7 +15,9 @@ import { nowDate } from '../../lib/time';
 import { guardStatement, isGuardFailure } from '../operators/guard';
 import { rowEvent, type RowAction } from '../row-events';
 import { decodeRow, deleteStatements, insertStatements, updateStatements, type StoredRow } from '../rows-store';
+import { RelatedChanges } from '../relationships/changes';
 import { deleteRelationsPlan } from '../relationships/delete';
+import type { RowApi } from '../row-values';
 import { relationStatements } from '../relationships/write';
 import { fingerprintOf } from './operations';
 import { loadFor, replay, stagedOperations } from './load';
@@ -59,7 +61,10 @@ function constraintError(e: unknown, states: RowState[]): ApiError | null {
  * values the transaction's writes carry: nested rows and links, after every row of its own exists.
  * A deleted row brings its table's onDelete rules (cascade, setNull, restrict) into the batch.
  */
-async function rowWrites(db: D1Database, principal: Principal, states: RowState[], written: Written[], offset: number): Promise<D1PreparedStatement[]> {
+async function rowWrites(
+  db: D1Database, principal: Principal, states: RowState[], written: Written[], offset: number, related: Map<RowApi, RelatedChanges>,
+): Promise<D1PreparedStatement[]> {
+  const changesOf = (api: RowApi) => related.get(api) ?? related.set(api, new RelatedChanges()).get(api)!;
   const out: D1PreparedStatement[] = [];
   const links: D1PreparedStatement[] = [];
   for (const st of states) {
@@ -67,10 +72,10 @@ async function rowWrites(db: D1Database, principal: Principal, states: RowState[
     if (!start && !end) continue;
     if (!end) {
       written.push({ state: st, action: 'delete', at: start! });
-      out.push(...(await deleteRelationsPlan(db, api, table, [st.id])), ...deleteStatements(db, table, [start!.seq]));
+      out.push(...(await deleteRelationsPlan(db, api, table, [st.id], changesOf(api))), ...deleteStatements(db, table, [start!.seq]));
       continue;
     }
-    if (st.relations.length) links.push(...(await relationStatements({ db, principal, api }, table, st.id, st.relations)));
+    if (st.relations.length) links.push(...(await relationStatements({ db, principal, api, changes: changesOf(api) }, table, st.id, st.relations)));
     const values = new Map(table.columns.map((c) => [c.key, end.values[c.key]]));
     const writes = start
       ? updateStatements(db, table, api, start, values, end.permissions, end.updatedAt, end.createdAt === start.createdAt ? undefined : end.createdAt)
@@ -112,8 +117,9 @@ export async function commitTransaction(db: D1Database, principal: Principal, t:
     statements.push(guardStatement(db, `${fingerprintOf(st.table, '?1')} IS ?2`, [st.id, fingerprint]));
   }
   const written: Written[] = [];
+  const related = new Map<RowApi, RelatedChanges>();
   try {
-    statements.push(...(await rowWrites(db, principal, states, written, statements.length)));
+    statements.push(...(await rowWrites(db, principal, states, written, statements.length, related)));
   } catch (e) {
     if (e instanceof ApiError) return fail(db, t, e);
     throw e;
@@ -136,5 +142,7 @@ export async function commitTransaction(db: D1Database, principal: Principal, t:
     const row = typeof at === 'number' ? decodeRow(state.table, results[at].results[0]) : at;
     return rowEvent(state.table, row, state.api, action, principal);
   });
+  // Rows written through relationships (nested rows, cascades, unlinked rows) announce themselves too.
+  for (const [api, changes] of related) events.push(...(await changes.events(db, api, principal)));
   return { record: { ...t, status: 'committed', updatedAt: now }, events };
 }

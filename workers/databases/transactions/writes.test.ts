@@ -4,12 +4,16 @@
  * commit), nested relationship writes (applied in the commit's one batch, all or nothing), deletes
  * under cascade/setNull/restrict, and what staged bulk calls answer.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { call, errorOf, rootKey } from '../../../test/helpers';
+import type { LedgeEvent } from '../../events/event';
+import { registerSink } from '../../events/publish';
 import { get, newDb, ok, patch, post, put } from '../testing/schema-api';
 
 type Json = Record<string, unknown>;
 const TX = '/v1/tablesdb/transactions';
+const seen: LedgeEvent[] = [];
+afterAll(registerSink({ name: 'test-transaction-writes', deliver: async (_env, events) => void seen.push(...events) }));
 const op = (method: string, values: unknown[]) => JSON.stringify({ method, values });
 const begin = async () => (await ok<Json>(await post(TX, {}), 201)).$id as string;
 const commit = (tx: string) => patch(`${TX}/${tx}`, { commit: true });
@@ -76,11 +80,14 @@ async function blog() {
 
 describe('relationships in a transaction', () => {
   it('a nested create is applied by the commit, with its related row and link', async () => {
-    const { authors, posts } = await blog();
+    const { db, authors, posts } = await blog();
     const tx = await begin();
     await ok(await post(posts, { rowId: 'p1', data: { title: 'hello', author: { $id: 'a1', name: 'Ann' } }, transactionId: tx }), 201);
     expect((await errorOf(await get(`${authors}/a1`))).code).toBe(404);
     await ok(await commit(tx));
+    const names = () => seen.map((e) => e.events[0]);
+    for (let i = 0; i < 100 && !names().includes(`databases.${db}.tables.authors.rows.a1.create`); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(names()).toEqual(expect.arrayContaining([`databases.${db}.tables.posts.rows.p1.create`, `databases.${db}.tables.authors.rows.a1.create`]));
     expect(await ok<Json>(await get(`${authors}/a1`))).toMatchObject({ name: 'Ann' });
     const read = await ok<Json>(await get(`${posts}/p1?queries[]=${encodeURIComponent(JSON.stringify({ method: 'select', values: ['*', 'author.*'] }))}`));
     expect(read).toMatchObject({ title: 'hello', author: { $id: 'a1', name: 'Ann' } });
