@@ -53,7 +53,8 @@ const authenticators: Authenticator[] = [keyAuthenticator, adminAuthenticator, s
 /**
  * Routes that resolve their caller inside their own first D1 batch (`callerOf`, one round
  * trip), a batch of reads: get and list rows/documents; download, view and preview of files;
- * creating a function execution. `GET /v1/account`
+ * creating a function execution; or a write conditioned in SQL on the caller: creating a
+ * row/document. `GET /v1/account`
  * needs no deferral: the check's own batch already reads the user it answers with.
  */
 const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [
@@ -62,6 +63,9 @@ const DEFERRED_ROUTES: { method: string; path: RegExp }[] = [
   ...DEFERRED_STORAGE_READS,
   // Its first batch only reads (function, deployment, variables); it writes once the caller is known.
   ...DEFERRED_EXECUTION_CREATE,
+  // Creating a row: the INSERT is conditioned in SQL on the caller's check (databases/rows-create.ts).
+  { method: 'POST', path: /^\/v1\/tablesdb\/[^/]+\/tables\/[^/]+\/rows\/?$/ },
+  { method: 'POST', path: /^\/v1\/databases\/[^/]+\/collections\/[^/]+\/documents\/?$/ },
 ];
 
 export const app = new Hono<AppEnv>()

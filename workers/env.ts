@@ -13,6 +13,9 @@ export interface PendingPrincipal {
   /** The roles `resolve` will find, as SQL over the same rows (a permission filter's input). */
   roles: RolesSql;
   resolve(c: Context<AppEnv>, results: D1Result[]): Principal | null;
+  /** The user the credential names, and the SQL condition that it resolves to that user unrefused (identity/authenticate.ts). */
+  userId?: string;
+  active?: RolesSql;
 }
 
 /** A pending credential as the request holds it, with the scopes its route requires once it is known. */

@@ -34,6 +34,7 @@ function callerFor(reader: Principal | PendingReader): Caller {
     reader,
     principal: () => (reader.kind === 'pending' ? userPrincipal(SUBJECT, 's', 'session') : reader),
     batch: () => Promise.reject(new Error('plans only')),
+    writer: () => null,
   };
 }
 

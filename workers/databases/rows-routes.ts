@@ -6,7 +6,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env';
-import { publishAfterCommit } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import { resolveId } from '../lib/ids';
 import type { Principal } from '../lib/principal';
@@ -15,22 +14,22 @@ import { query } from '../http/body';
 import { requireScope } from '../middleware/principal';
 import { jsonBig, parseJsonBig } from '../lib/json-big';
 import { readBody } from '../http/body';
-import { rowEvent, type RowAction } from './row-events';
 import { DOCUMENTS_API, TABLES_API, type RowApi } from './row-values';
-import { bulkCreateRows, bulkDeleteRows, bulkUpdateRows, bulkUpsertRows } from './rows-bulk';
+import { bulkDeleteRows, bulkUpdateRows, bulkUpsertRows } from './rows-bulk';
 import { listPlan, selectionOf } from './rows-list';
 import { aggregatePlan } from './rows-aggregate';
-import { createRow, deleteRow, findRowPlan, getRowPlan, rowModel, updateRow, upsertRow, type StoredRow } from './rows-store';
+import { deleteRow, findRowPlan, getRowPlan, rowModel, updateRow, upsertRow, type StoredRow } from './rows-store';
 import { stepColumn, steppableColumn } from './rows-step';
-import { loadFresh, readWithTable, writeWithTable, type ReadPlan, type TableRef } from './table-cache';
+import { readWithTable, type ReadPlan } from './table-cache';
+import { createRowsHandler } from './rows-create';
+import { publish, stage, stagedBulk, tableFor, tableRef, visibilityGate } from './rows-http';
 import { callerOf, type Caller } from '../identity/batch';
 import type { TableDef } from './types';
 import { modelRows } from './relationships/read';
-import { assertNoRelationships, restrictedAsApiError, rowDeleteExtra, rowWrite } from './relationships/row-hooks';
+import { restrictedAsApiError, rowDeleteExtra, rowWrite } from './relationships/row-hooks';
 import { RelatedChanges } from './relationships/changes';
-import type { StagedOp } from './transactions/operations';
 import { listThroughTransaction, rowThroughTransaction } from './transactions/read';
-import { openTransaction, stageRowCall } from './transactions/stage';
+import { openTransaction } from './transactions/stage';
 
 const dataObject = z.record(z.string(), z.unknown());
 /**
@@ -58,27 +57,6 @@ const transactionParam = z.string().nullish();
 /** A finite number, or a `bigint` when the JSON literal was an integer beyond ±2^53 (kept exact). */
 const numberParam = z.union([z.number(), z.bigint()]);
 
-function tableRef(c: Context<AppEnv>, api: RowApi): TableRef {
-  return { databaseId: c.req.param('databaseId')!, tableId: c.req.param('tableId')!, flavor: api.flavor };
-}
-
-/** A disabled database or table is not found for anyone but API keys, as in Appwrite. */
-function visibilityGate(api: RowApi, keyed: boolean) {
-  return (table: TableDef, databaseEnabled: boolean) => {
-    if (keyed) return;
-    if (!databaseEnabled) throw new ApiError('database_not_found', undefined, table.databaseId);
-    if (!table.enabled) throw new ApiError(api.errors.parentNotFound, undefined, table.id);
-  };
-}
-
-/** The table a bulk write names, loaded fresh: a write's checks must not rest on a cached definition. */
-async function tableFor(c: Context<AppEnv>, api: RowApi, principal: Principal): Promise<TableDef> {
-  const { table, databaseEnabled } = await loadFresh(c.env.DB, tableRef(c, api));
-  visibilityGate(api, principal.kind === 'key')(table, databaseEnabled);
-  assertNoRelationships(table);
-  return table;
-}
-
 /**
  * A read over the table a request names, on a definition validated in the read's own batch. A
  * single-row write reads its row this way first, so it is decided on a current definition too.
@@ -93,33 +71,12 @@ function readRow(c: Context<AppEnv>, api: RowApi) {
   return readTable(c, api, callerOf(c), (table) => findRowPlan(c.env.DB, table, c.req.param('rowId')!));
 }
 
-/** A row call with `transactionId`: staged in the caller's transaction, not applied (transactions/stage.ts). */
-function stage(c: Context<AppEnv>, api: RowApi, transactionId: string, action: StagedOp['action'], rowId: string | null, data: unknown) {
-  const op: StagedOp = { action, flavor: api.flavor, databaseId: c.req.param('databaseId')!, tableId: c.req.param('tableId')!, rowId, data };
-  return stageRowCall(c.env.DB, c.get('principal'), transactionId, op);
-}
-
-/**
- * What a staged bulk call answers, as Appwrite's does: no rows (nothing is written yet), and as
- * `total` the number of rows sent to createRows/upsertRows, 0 for updateRows/deleteRows (how many
- * rows their queries select is known only at the commit).
- */
-const stagedBulk = (api: RowApi, sent = 0) => jsonBig({ total: sent, [api.listKey]: [] });
-
 /** listRows with `transactionId`: the caller's own open transaction's view (transactions/read.ts). */
 async function listInTransaction(c: Context<AppEnv>, api: RowApi, caller: Caller, transactionId: string, queries: string[], total: boolean) {
   const { table } = await readTable(c, api, caller, () => ({ statements: [], finish: () => null }));
   const principal = caller.principal();
   const t = await openTransaction(c.env.DB, principal, transactionId);
   return { table, value: await listThroughTransaction(c.env.DB, principal, t, table, api, queries, total) };
-}
-
-/** The committed rows' events, and those of the rows written through their relationships (`changes`). */
-async function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction, changes?: RelatedChanges) {
-  const principal = c.get('principal');
-  const events = rows.map((row) => rowEvent(table, row, api, action, principal));
-  if (changes?.size) events.push(...(await changes.events(c.env.DB, api, principal)));
-  publishAfterCommit(c, events);
 }
 
 export function rowsRoutes(api: RowApi) {
@@ -161,49 +118,7 @@ export function rowsRoutes(api: RowApi) {
         return jsonBig({ total: result.total, [api.listKey]: models });
       },
     )
-    .post(base, write, async (c) => {
-      const input = await readBody(c, bodies.create);
-      const transactionId = input.transactionId as string | null | undefined;
-      const principal = c.get('principal');
-      const data = (input.data ?? {}) as Record<string, unknown>;
-      const bulk = input[bulkKey] as Record<string, unknown>[] | undefined;
-      const hasData = Object.keys(data).length > 0;
-      const hasBulk = !!bulk && bulk.length > 0;
-      if (!hasData && !hasBulk) throw new ApiError(api.errors.missingData);
-      if (hasData && hasBulk) throw new ApiError('general_bad_request', `You can only send one of the following parameters: data, ${api.listKey}`);
-      if (hasBulk) {
-        const table = await tableFor(c, api, principal);
-        if (input[api.idParam]) {
-          throw new ApiError('general_bad_request', `Param "${api.idParam}" is not allowed when creating multiple ${api.listKey}, set "$id" on each instead.`);
-        }
-        if (input.permissions && input.permissions.length) {
-          throw new ApiError('general_bad_request', `Param "permissions" is disallowed when creating multiple ${api.listKey}, set "$permissions" on each instead`);
-        }
-        if (transactionId) return (await stage(c, api, transactionId, 'bulkCreate', null, bulk), stagedBulk(api, bulk!.length));
-        const rows = await bulkCreateRows(c.env.DB, principal, table, api, bulk!);
-        await publish(c, table, api, rows, 'create');
-        return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) }, 201);
-      }
-      if (transactionId) {
-        const rawId = input[api.idParam] as string | null | undefined;
-        if (!rawId) throw new ApiError(api.errors.missingData);
-        const id = resolveId(rawId, api.idParam);
-        const perms = input.permissions as string[] | null | undefined;
-        const staged = await stage(c, api, transactionId, 'create', id, perms ? { ...data, $permissions: perms } : data);
-        return jsonBig(rowModel(staged.table, staged.row!, api), 201);
-      }
-      // The insert itself checks that the definition it was validated against is still current.
-      const keyed = principal.kind === 'key';
-      const changes = new RelatedChanges();
-      const { table, value: row } = await writeWithTable(c.env.DB, tableRef(c, api), keyed, visibilityGate(api, keyed), (table, guard) => {
-        const rawId = input[api.idParam] as string | null | undefined;
-        if (!rawId) throw new ApiError(api.errors.missingData, `${api.flavor === 'tablesdb' ? 'Row' : 'Document'} ID is required when creating a single ${api.flavor === 'tablesdb' ? 'row' : 'document'}.`);
-        const id = resolveId(rawId, api.idParam);
-        return createRow(c.env.DB, principal, table, api, id, rowWrite(c.env.DB, principal, api, table, id, data, input.permissions as string[] | null | undefined, changes), guard);
-      });
-      await publish(c, table, api, [row], 'create', changes);
-      return jsonBig(rowModel(table, row, api), 201);
-    })
+    .post(base, write, createRowsHandler(api, bodies.create))
     .put(base, write, async (c) => {
       const input = await readBody(c, bodies.upsertMany);
       const transactionId = input.transactionId as string | null | undefined;

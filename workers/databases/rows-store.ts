@@ -19,7 +19,7 @@ import {
 import { decodeRow, q, rowSelectSql, type StoredRow } from './row-model';
 import { assertRowFits, checkRowData, sameValue, toSqlValue, type RowApi } from './row-values';
 import { READ_ROLE_COLUMN } from './schema-sql';
-import { guardSql, mustApply, STALE, type ReadPlan, type TableGuard } from './table-cache';
+import { guardSql, mustApply, STALE, type ReadPlan, type SqlCondition, type TableGuard } from './table-cache';
 import type { ColumnDef, TableDef } from './types';
 import { batchRows } from './rows-batch';
 import { isGuardFailure, operatorGuard, operatorRefusal } from './operators/guard';
@@ -74,8 +74,8 @@ function assignments(columns: ColumnDef[], param: number): string[] {
   return columns.map((c, i) => `${q(c.sqlName)} = json_extract(?${param}, '$[${i}]')`);
 }
 
-function permsInsert(db: D1Database, table: TableDef, seqSql: string, seqParam: string | number, perms: Permission[], guard: TableGuard | null = null) {
-  const guarded = guardSql(guard, 3);
+function permsInsert(db: D1Database, table: TableDef, seqSql: string, seqParam: string | number, perms: Permission[], guard: TableGuard | null = null, also: SqlCondition | null = null) {
+  const guarded = guardSql(guard, 3, also);
   return db
     .prepare(
       `INSERT INTO ${q(table.permsSqlName)} (_seq, type, role) SELECT ${seqSql}, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2) WHERE ${guarded.sql}`,
@@ -127,7 +127,10 @@ export function plainCreateData(table: TableDef, api: RowApi, data: Record<strin
   return plain;
 }
 
-/** The INSERT (returning the row) and the side-table fill for one new row; both conditional on `guard`. */
+/**
+ * The INSERT (returning the row) and the side-table fill for one new row; both conditional on
+ * `guard` and on `also` (a condition on the caller, rows-create.ts), so either both write or neither.
+ */
 export function insertStatements(
   db: D1Database,
   table: TableDef,
@@ -138,6 +141,7 @@ export function insertStatements(
   createdAt?: string,
   updatedAt?: string,
   guard: TableGuard | null = null,
+  also: SqlCondition | null = null,
 ): D1PreparedStatement[] {
   const now = nowDate();
   const columns = table.columns.filter((c) => values.has(c.key));
@@ -146,13 +150,13 @@ export function insertStatements(
   const read = readRoleParam(table, perms, 6);
   names.push(...read.names);
   exprs.push(...read.exprs);
-  const guarded = guardSql(guard, 6 + read.params.length);
+  const guarded = guardSql(guard, 6 + read.params.length, also);
   const encoded = columnValuesJson(columns, values);
   assertRowFits(api, encoded, formatPermissions(perms));
   const insert = db
     .prepare(`INSERT INTO ${q(table.sqlName)} (${names.join(', ')}) SELECT ${exprs.join(', ')} WHERE ${guarded.sql} RETURNING ${rowSelectSql(table)}`)
     .bind(id, createdAt ?? now, updatedAt ?? now, JSON.stringify(formatPermissions(perms)), encoded, ...read.params, ...guarded.params);
-  const perm = permsInsert(db, table, `(SELECT _seq FROM ${q(table.sqlName)} WHERE _uid = ?1)`, id, perms, guard);
+  const perm = permsInsert(db, table, `(SELECT _seq FROM ${q(table.sqlName)} WHERE _uid = ?1)`, id, perms, guard, also);
   return [insert, perm];
 }
 

@@ -19,6 +19,7 @@
  * cached definition wrote nothing and is redone on a fresh one.
  */
 import { RolesChanged } from '../identity/batch';
+import { numberedFrom } from '../lib/d1';
 import { ApiError } from '../lib/errors';
 import { loadTableState, type TableState } from './schema-store';
 import type { Flavor } from './flavor';
@@ -88,15 +89,31 @@ export function mustApply<T>(value: T | typeof STALE): T {
 }
 
 /**
- * The guard as an SQL condition with numbered parameters from `?first`, or `1` without a guard.
- * Numbered, so it can follow a statement's own `?1…?n`.
+ * The guard as an SQL condition with numbered parameters from `?first`, or `1` without a guard;
+ * with `also`, AND that condition too (its parameters numbered after the guard's). Numbered, so
+ * it can follow a statement's own `?1…?n`.
  */
-export function guardSql(guard: TableGuard | null, first: number): { sql: string; params: unknown[] } {
-  if (!guard) return { sql: '1', params: [] };
-  return {
-    sql: `EXISTS (SELECT 1 FROM tables t JOIN databases d ON d.id = t.database_id WHERE t.seq = ?${first} AND t.version = ?${first + 1} AND d.enabled >= ?${first + 2})`,
-    params: [guard.seq, guard.version, guard.minDatabaseEnabled],
-  };
+export function guardSql(guard: TableGuard | null, first: number, also: SqlCondition | null = null): SqlCondition {
+  const own: SqlCondition = guard
+    ? {
+        sql: `EXISTS (SELECT 1 FROM tables t JOIN databases d ON d.id = t.database_id WHERE t.seq = ?${first} AND t.version = ?${first + 1} AND d.enabled >= ?${first + 2})`,
+        params: [guard.seq, guard.version, guard.minDatabaseEnabled],
+      }
+    : { sql: '1', params: [] };
+  if (!also) return own;
+  return { sql: `${own.sql} AND (${numberedFrom(also.sql, first + own.params.length)})`, params: [...own.params, ...also.params] };
+}
+
+/** An SQL condition and its parameters (`also` of `guardSql`: anonymous `?`, which it numbers). */
+export interface SqlCondition {
+  sql: string;
+  params: unknown[];
+}
+
+/** The cached definition of `ref`, if any, and the guard a write on it carries (not for API keys). */
+export function cachedForWrite(ref: TableRef): { table: TableDef; guard: TableGuard } | null {
+  const entry = cache.get(keyOf(ref.databaseId, ref.tableId));
+  return entry ? { table: entry.table, guard: { seq: entry.table.seq, version: entry.version, minDatabaseEnabled: 1 } } : null;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Authenticator } from '../middleware/principal';
 import { sessionCredential } from './cookies';
 import { verifyJwtSignature } from './jwt';
 import { sessionMfaPending } from './mfa/rules';
-import { rolesSql, type SessionMatch } from './roles-sql';
+import { activeSessionSql, rolesSql, type SessionMatch } from './roles-sql';
 import { noteVersion, versionStatement } from '../settings/cache';
 import { roleSubject, type UserRow } from './users';
 
@@ -36,6 +36,14 @@ export interface CredentialCheck {
    * permission filter must be built before `resolve` runs.
    */
   roles: RolesSql;
+  /** The user the credential names (the cookie's or the JWT's), before anything is checked. */
+  userId: string;
+  /**
+   * A condition true when the check will resolve to that user with nothing refusing it (live
+   * session, user enabled, no MFA hold), as SQL over the same rows: a write conditioned on it can
+   * ride in the check's own batch (roles-sql.ts `activeSessionSql`).
+   */
+  active: RolesSql;
   /**
    * The principal, from the statements' results (same order); null when a session credential
    * names no live session (the caller is a guest, as in Appwrite). Throws `user_blocked`,
@@ -76,7 +84,7 @@ export interface CheckOptions {
   lean?: boolean;
 }
 
-function checkFor(db: D1Database, userId: string, match: SessionMatch, lean = false): Pick<CredentialCheck, 'statements' | 'roles'> {
+function checkFor(db: D1Database, userId: string, match: SessionMatch, lean = false): Pick<CredentialCheck, 'statements' | 'roles' | 'userId' | 'active'> {
   const now = nowDate();
   const session = 'secretHash' in match
     ? db.prepare('SELECT id, factors, expire FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, now)
@@ -90,7 +98,7 @@ function checkFor(db: D1Database, userId: string, match: SessionMatch, lean = fa
     // The live project settings' version, checked in the same round trip (settings/cache.ts).
     versionStatement(db),
   ];
-  return { statements, roles: rolesSql(userId, match, now) };
+  return { statements, roles: rolesSql(userId, match, now), userId, active: activeSessionSql(userId, match, now) };
 }
 
 function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt', lean = false): UserPrincipal | null {

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import type { PendingReader } from '../lib/permissions-container';
+import type { RolesSql } from '../lib/permissions';
 import { guestPrincipal, type Principal } from '../lib/principal';
 import { assertNotHeld } from '../middleware/mfa';
 import { assertScope, type Deferral } from '../middleware/principal';
@@ -19,8 +20,11 @@ import { rolesRowSql } from './roles-sql';
  * `caller.reader`: the principal when known, else a `PendingReader` whose roles are SQL over the
  * same rows the check reads (roles-sql.ts). Once the batch has run, those roles are compared with
  * the resolved principal's; should they differ, `batch` throws `RolesChanged` and the read must be
- * built again (the principal is known by then). Only reads may be deferred: their statements run
- * before the caller is known.
+ * built again (the principal is known by then). Reads may be deferred: their statements run
+ * before the caller is known. So may a write whose every statement is conditioned in SQL on the
+ * caller (`writer()`: the session live, the user enabled and unheld, its roles as SQL), which
+ * writes nothing unless the check it rides with lets the caller through (databases/rows-create.ts).
+ * Any other write on a deferred route first resolves its caller on its own (`resolveCaller`).
  */
 export interface Caller {
   /** Who the read is for, as far as is known while the statements are built. */
@@ -29,6 +33,22 @@ export interface Caller {
   principal(): Principal;
   /** Runs `statements` in one round trip (the first batch of a deferred read carries the check). */
   batch(statements: D1PreparedStatement[]): Promise<D1Result<Record<string, unknown>>[]>;
+  /**
+   * While the caller is pending with a user's credential: what a write must be conditioned on in
+   * SQL to ride in the same batch. Null once the principal is known, or for a pending credential
+   * that offers no such condition. Its roles are not compared after the batch (as `reader`'s
+   * are): a write checks its outcome against the resolved principal itself.
+   */
+  writer(): PendingWriter | null;
+}
+
+/** A pending caller as a write's SQL sees it: the user its credential names, if `active` holds. */
+export interface PendingWriter {
+  userId: string;
+  /** The credential resolves to `userId` with nothing refusing it (roles-sql.ts `activeSessionSql`). */
+  active: RolesSql;
+  /** The roles it will hold, as SQL over the same rows. */
+  roles: RolesSql;
 }
 
 /** The SQL-derived roles a read was built on differ from the resolved principal's: build it again. */
@@ -49,7 +69,7 @@ export function callerOf(c: Context<AppEnv>, db: D1Database = c.env.DB): Caller 
   const pending = c.get('pendingPrincipal');
   if (!pending) {
     const principal = c.get('principal');
-    return { reader: principal, principal: () => principal, batch: run };
+    return { reader: principal, principal: () => principal, batch: run, writer: () => null };
   }
   let rolesUsed = false;
   const reader: PendingReader = {
@@ -67,6 +87,10 @@ export function callerOf(c: Context<AppEnv>, db: D1Database = c.env.DB): Caller 
       const p = c.get('principal');
       if (!p) throw new Error('callerOf: the principal is read before its batch ran');
       return p;
+    },
+    writer() {
+      if (!c.get('pendingPrincipal') || !pending.userId || !pending.active) return null;
+      return { userId: pending.userId, active: pending.active, roles: pending.roles };
     },
     async batch(statements) {
       if (!c.get('pendingPrincipal')) return run(statements);
@@ -93,6 +117,13 @@ export function callerOf(c: Context<AppEnv>, db: D1Database = c.env.DB): Caller 
 
 function bindSql(db: D1Database, q: { sql: string; params: unknown[] }): D1PreparedStatement {
   return db.prepare(q.sql).bind(...q.params);
+}
+
+/** The caller, resolved now if its route deferred it (the credential check alone: one round trip). */
+export async function resolveCaller(c: Context<AppEnv>): Promise<Principal> {
+  const caller = callerOf(c);
+  await caller.batch([]);
+  return caller.principal();
 }
 
 /** `callerOf(c).batch(statements)` with the principal it resolved. */

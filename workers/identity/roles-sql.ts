@@ -43,3 +43,27 @@ const BY_ID = rolesSelect('id');
 export function rolesRowSql(roles: RolesSql): RolesSql {
   return { sql: `SELECT json_group_array(value) AS roles FROM (${roles.sql})`, params: roles.params };
 }
+
+/**
+ * True when the credential names a live session (matching, unexpired) whose user is enabled and
+ * not held by MFA: exactly what `resolve` (identity/authenticate.ts) and the MFA hold
+ * (`sessionMfaPending`, mfa/rules.ts) let through on a route outside the MFA group. A write can
+ * be conditioned on it in SQL (databases/rows-create.ts) and so ride in the batch that checks
+ * the credential. Its one parameter is `{u, s, n}` JSON, as `rolesSql`'s.
+ */
+export function activeSessionSql(userId: string, match: SessionMatch, now: string): RolesSql {
+  const bySecret = 'secretHash' in match;
+  return { sql: bySecret ? ACTIVE_BY_SECRET : ACTIVE_BY_ID, params: [JSON.stringify({ u: userId, s: bySecret ? match.secretHash : match.sessionId, n: now })] };
+}
+
+function activeSelect(column: 'secret_hash' | 'id'): string {
+  // Held: MFA on and fewer factors on the session than the user can present (two when a verified
+  // email, phone or TOTP authenticator gives a second one, else one) — needsMoreFactors.
+  return `EXISTS (SELECT 1 FROM (SELECT ? AS j) AS _ac JOIN sessions AS s ON s.${column} = _ac.j->>'s' AND s.user_id = _ac.j->>'u' AND s.expire > _ac.j->>'n'
+  JOIN users AS u ON u.id = s.user_id
+  WHERE u.status AND NOT (u.mfa AND json_array_length(s.factors) < CASE WHEN u.email_verification OR u.phone_verification
+    OR EXISTS (SELECT 1 FROM mfa_authenticators AS a WHERE a.user_id = u.id AND a.type = 'totp' AND a.verified = 1) THEN 2 ELSE 1 END))`;
+}
+
+const ACTIVE_BY_SECRET = activeSelect('secret_hash');
+const ACTIVE_BY_ID = activeSelect('id');

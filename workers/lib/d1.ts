@@ -14,6 +14,16 @@ export function uniqueViolationText(err: unknown): string | null {
 }
 
 /**
+ * `sql` with its anonymous `?` parameters numbered `?first`, `?first+1`, … in order, so a
+ * condition written with `?` can follow a statement's own numbered ones (`?1…?n`) without
+ * relying on how anonymous and numbered parameters mix. `sql` must hold no `?` in a literal.
+ */
+export function numberedFrom(sql: string, first: number): string {
+  let n = first;
+  return sql.replace(/\?(?![0-9])/g, () => `?${n++}`);
+}
+
+/**
  * Reads rows of a drizzle table with a plain D1 statement, so the read can sit in any
  * `env.DB.batch([...])` beside raw SQL (user tables, version checks): the SELECT list names every
  * column, and `decode` maps a raw row back to drizzle's typed row (JSON, booleans) with the

@@ -136,17 +136,46 @@ export function resolveItemPermissions(
   existing: Permission[] | null,
   actions: readonly ConcreteAction[] = ITEM_PERMISSION_ACTIONS,
 ): Permission[] {
-  let perms: Permission[];
-  if (requested === null || requested === undefined) {
-    if (existing) return existing;
-    perms = principal.kind === 'user' ? actions.map((action) => ({ action, role: `user:${principal.userId}` })) : [];
-  } else {
-    perms = parsePermissions(requested, actions);
-  }
+  if ((requested === null || requested === undefined) && existing) return existing;
+  const perms = newItemPermissions(principal.kind === 'user' ? principal.userId : null, requested, actions);
   if (!isKey(principal) && firstUnheldRole(principal.roles, perms) !== null) {
     throw new ApiError('user_unauthorized', `Permissions must be one of: (${principal.roles.join(', ')})`);
   }
   return perms;
+}
+
+/**
+ * A new item's permissions before the held-role rule: as sent, or, when none are sent, every
+ * action in `actions` for `user:<creator>` (nothing without a signed-in creator).
+ */
+export function newItemPermissions(creatorUserId: string | null, requested: string[] | null | undefined, actions: readonly ConcreteAction[] = ITEM_PERMISSION_ACTIONS): Permission[] {
+  if (requested !== null && requested !== undefined) return parsePermissions(requested, actions);
+  return creatorUserId === null ? [] : actions.map((action) => ({ action, role: `user:${creatorUserId}` }));
+}
+
+/**
+ * `assertCanCreate` and the held-role rule of `resolveItemPermissions`, for a caller whose roles
+ * are still SQL (a write riding in its caller's credential batch, identity/batch.ts): a condition
+ * true only when the roles hold one of the container's `create` roles and, when permissions were
+ * sent (`granted`), every role they name. False is not an answer: the caller must decide again
+ * with its principal, once known, to find Appwrite's error.
+ */
+export function pendingCreateSql(roles: RolesSql, container: Container, granted: readonly Permission[] | null): { sql: string; params: unknown[] } {
+  const creators = container.permissions.filter((p) => p.action === 'create').map((p) => p.role);
+  if (creators.length === 0) return { sql: '0', params: [] };
+  const parts: { sql: string; params: unknown[] }[] = [];
+  if (!creators.includes('any')) {
+    parts.push({ sql: `EXISTS (SELECT 1 FROM (${roles.sql}) WHERE value IN (SELECT value FROM json_each(?)))`, params: [...roles.params, JSON.stringify(creators)] });
+  }
+  const named = [...new Set((granted ?? []).map((p) => p.role))];
+  if (named.length > 0) {
+    parts.push({
+      sql: `NOT EXISTS (SELECT 1 FROM json_each(?) AS _g WHERE _g.value NOT IN (SELECT value FROM (${roles.sql})))`,
+      params: [JSON.stringify(named), ...roles.params],
+    });
+  }
+  if (parts.length === 0) return { sql: '1', params: [] };
+  return { sql: parts.map((p) => `(${p.sql})`).join(' AND '), params: parts.flatMap((p) => p.params) };
 }
 
 /** The roles an event about this item goes to (realtime delivery, function triggers). */

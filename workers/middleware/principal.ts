@@ -16,8 +16,8 @@ export type Authenticator = (c: Context<AppEnv>) => Promise<Principal | null>;
 export type { DeferredPrincipal, PendingPrincipal } from '../env';
 
 /**
- * Routes that opted in to resolve the caller inside their first D1 batch (reads only: the
- * batch runs before the principal is known). `check` yields the pending credential, null for
+ * Routes that opted in to resolve the caller inside their first D1 batch (reads, and writes
+ * conditioned in SQL on the caller: the batch runs before the principal is known; identity/batch.ts). `check` yields the pending credential, null for
  * none, undefined when it cannot be deferred (the request is then resolved eagerly).
  */
 export interface Deferral {
@@ -36,7 +36,9 @@ function refuseUnknownOrigin(c: Context<AppEnv>, resolved: Principal | null) {
 
 export function principal(authenticators: Authenticator[], deferral?: Deferral): MiddlewareHandler<AppEnv> {
   return async function ledgePrincipal(c, next) {
-    if (deferral && !c.req.header('X-Appwrite-Key') && deferral.routes.some((r) => r.method === c.req.method && r.path.test(c.req.path))) {
+    // Keys and admin mode (identity/admins.ts) come before sessions, so they are never deferred.
+    const deferrable = !c.req.header('X-Appwrite-Key') && c.req.header('X-Appwrite-Mode') !== 'admin';
+    if (deferral && deferrable && deferral.routes.some((r) => r.method === c.req.method && r.path.test(c.req.path))) {
       const pending = await deferral.check(c);
       if (pending) {
         refuseUnknownOrigin(c, null);
