@@ -1,6 +1,6 @@
 /** The query view of a user table: its columns plus the system columns, with their fulltext tables. */
 import { ftsColumnName, storageKind, SYSTEM_COLUMNS, type TableDef } from './types';
-import type { IndexShape, QueryField, QueryTarget } from '../lib/query';
+import type { IndexShape, QueryField, QueryTarget, RelatedTarget } from '../lib/query';
 import { indexedColumnSql, READ_ROLE_COLUMN, SYSTEM_INDEXES } from './schema-sql';
 import { isMany, linkColumns, linkTableName } from './relationships/types';
 
@@ -17,6 +17,24 @@ export function queryTargetFor(table: TableDef): QueryTarget {
     targets.set(table, target);
   }
   return target;
+}
+
+/**
+ * `queryTargetFor(table)` plus its relationships whose related definitions `related` holds (by
+ * table id), so filters may name related columns (`author.name`, `author.books.title`, up to the
+ * parser's depth). Built per request: the related definitions are the request's own.
+ */
+export function queryTargetWithRelations(table: TableDef, related: ReadonlyMap<string, TableDef>, depth = 3): QueryTarget {
+  const base = queryTargetFor(table);
+  if (depth === 0) return base;
+  const relations: Record<string, RelatedTarget> = {};
+  for (const rel of table.relationships) {
+    const other = related.get(rel.relatedTableId);
+    if (!rel.visible || !other) continue;
+    const { own, other: otherColumn } = linkColumns(rel.side);
+    relations[rel.key] = { link: { table: linkTableName(rel.seq), own, other: otherColumn }, target: queryTargetWithRelations(other, related, depth - 1) };
+  }
+  return Object.keys(relations).length ? { ...base, relations } : base;
 }
 
 function buildTarget(table: TableDef): QueryTarget {

@@ -15,6 +15,7 @@ import {
   type PendingReader,
   type ReadScope,
 } from '../lib/permissions-container';
+import { ApiError } from '../lib/errors';
 import type { ConcreteAction, Permission } from '../lib/permissions';
 import type { Principal } from '../lib/principal';
 import { READ_ROLE_COLUMN } from './schema-sql';
@@ -52,6 +53,25 @@ export function canAccessRow(principal: Principal, table: TableDef, rowPermissio
 
 export function readScope(reader: Principal | PendingReader, table: TableDef, seqColumn: string, action: ConcreteAction = 'read'): ReadScope {
   return containerReadScope(reader, tableContainer(table), seqColumn, action);
+}
+
+/**
+ * The rows of a related table a reader may see, as SQL over `alias` (null: all), for filters on
+ * related columns (`author.name`): a disabled table shows nothing to non-keys, and a reader the
+ * table refuses outright sees nothing rather than an error — the filter then matches no row, so it
+ * tells a stranger nothing about rows it cannot read.
+ */
+export function relatedReadScope(reader: Principal | PendingReader, table: TableDef, alias: string): { sql: string; params: unknown[] } | null {
+  const none = { sql: '0', params: [] };
+  if (reader.kind !== 'key' && !table.enabled) return none;
+  const container: Container = { ...tableContainer(table), readColumn: table.readRole ? `${alias}.${READ_ROLE_COLUMN}` : undefined };
+  try {
+    const scope = containerReadScope(reader, container, `${alias}._seq`);
+    return scope.all ? null : { sql: scope.sql, params: scope.params };
+  } catch (e) {
+    if (e instanceof ApiError) return none;
+    throw e;
+  }
 }
 
 /** After a read built for a pending caller: the refusal `readScope` would have thrown. */

@@ -4,10 +4,13 @@
  * cursor are all computed over readable rows only — a stranger cannot learn that a row exists
  * from a count, a gap in an ordering, or a cursor (an unreadable cursor row is "not found").
  */
-import { compileQueries, countSql, cursorRowSql, assertCursorRow, finishPage, listSql, parseQueries, type CompiledQuery, type SqlFragment } from '../lib/query';
-import { queryTargetFor } from './query-target';
+import { compileQueries, countSql, cursorRowSql, assertCursorRow, finishPage, listSql, parseQueries, type CompiledQuery, type RelatedScope, type SqlFragment } from '../lib/query';
+import type { PendingReader } from '../lib/permissions-container';
+import type { Principal } from '../lib/principal';
+import { queryTargetFor, queryTargetWithRelations } from './query-target';
 import type { Caller } from '../identity/batch';
-import { assertMayRead, readScope } from './row-permissions';
+import type { RelatedDefs } from './relationships/query-defs';
+import { assertMayRead, readScope, relatedReadScope } from './row-permissions';
 import type { RowApi } from './row-values';
 import { decodeRow, rowSelectSql, type StoredRow } from './rows-store';
 import type { ReadPlan } from './table-cache';
@@ -56,6 +59,18 @@ async function checkReadableCursor(db: D1Database, table: TableDef, compiled: Co
 }
 
 /**
+ * `reader`'s view of related tables, for filters on related columns (`author.name`): the
+ * related rows it may not read are never matched (relatedReadScope).
+ */
+export function relatedScopeOf(reader: Principal | PendingReader, related: RelatedDefs): RelatedScope {
+  return (target, alias) => {
+    const table = related.bySqlName.get(target.table);
+    if (!table) throw new Error(`relatedScopeOf: no definition for ${target.table}`);
+    return relatedReadScope(reader, table, alias);
+  };
+}
+
+/**
  * One page (and its `total`) as one batch: the cursor lookup, the page and the count run together;
  * an unreadable cursor is refused from the batch's own result, before the page is used.
  */
@@ -66,10 +81,11 @@ export function listPlan(
   api: RowApi,
   queries: readonly string[],
   includeTotal: boolean,
+  related?: RelatedDefs,
 ): ReadPlan<RowPage> {
-  const target = queryTargetFor(table);
-  const compiled = compileQueries(queries, target);
   const reader = caller.reader;
+  const target = related ? queryTargetWithRelations(table, related.byId) : queryTargetFor(table);
+  const compiled = compileQueries(queries, target, related ? { relatedScope: relatedScopeOf(reader, related) } : undefined);
   const scope = readScope(reader, table, `${table.sqlName}._seq`);
   const extra: SqlFragment | undefined = scope.all ? undefined : { sql: scope.sql, params: scope.params };
   const cursor = readableCursorStatement(db, table, compiled, extra);

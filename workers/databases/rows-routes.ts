@@ -28,6 +28,7 @@ import type { TableDef } from './types';
 import { modelRows } from './relationships/read';
 import { restrictedAsApiError, rowDeleteExtra, rowWrite } from './relationships/row-hooks';
 import { RelatedChanges } from './relationships/changes';
+import { relatedDefsFor } from './relationships/query-defs';
 import { listThroughTransaction, rowThroughTransaction } from './transactions/read';
 import { openTransaction } from './transactions/stage';
 
@@ -111,9 +112,10 @@ export function rowsRoutes(api: RowApi) {
       async (c) => {
         const input = c.req.valid('query');
         const caller = callerOf(c);
+        const related = input.transactionId ? undefined : await relatedDefsFor(c.env.DB, tableRef(c, api), api, input.queries ?? []);
         const { table, value: result } = input.transactionId
           ? await listInTransaction(c, api, caller, input.transactionId, input.queries ?? [], input.total !== false)
-          : await readTable(c, api, caller, (table) => listPlan(c.env.DB, caller, table, api, input.queries ?? [], input.total !== false));
+          : await readTable(c, api, caller, (table) => listPlan(c.env.DB, caller, table, api, input.queries ?? [], input.total !== false, related));
         const models = await modelRows({ db: c.env.DB, principal: caller.principal(), api }, table, result.rows, result.select);
         return jsonBig({ total: result.total, [api.listKey]: models });
       },

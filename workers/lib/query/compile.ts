@@ -1,6 +1,6 @@
 /**
  * `ParsedQueries` → SQL fragments for SQLite/D1. Only `QueryTarget` names (trusted) are written
- * into SQL text; every client value is a bound parameter.
+ * into SQL text; every client value is a bound parameter. Orders and cursors: order.ts.
  *
  * D1 allows 100 bound parameters per statement. Value lists always travel as one JSON parameter
  * read with `json_each`, so a leaf costs at most two parameters; when the filters still need more
@@ -10,9 +10,20 @@
  */
 import { ApiError } from '../errors';
 import { containsAnySql, textMatchSql } from './like';
-import type { CompiledQuery, Filter, LeafFilter, Order, ParsedQueries, QueryField, QueryTarget, ResolvedOrder, SqlFragment, SqlValue } from './types';
+import { keysetSql, withTiebreaker } from './order';
+import { joinBalanced, quoteIdent } from './sql-text';
+import type { CompiledQuery, Filter, LeafFilter, ParsedQueries, QueryField, QueryTarget, ResolvedOrder, SqlFragment, SqlValue } from './types';
+
+/**
+ * The caller's read condition on a related table's rows, as SQL over `alias` (its `?` parameters
+ * in order, strings or numbers), or null when the caller may read every row. A filter on a related
+ * row's column (`author.name`) only ever sees rows this keeps, so it cannot probe unreadable ones.
+ */
+export type RelatedScope = (target: QueryTarget, alias: string) => SqlFragment | null;
 
 export interface CompileOptions {
+  /** Required as soon as a filter crosses a relationship (`author.name`). */
+  relatedScope?: RelatedScope;
   /** How the caller's FROM names the table (default: the table name itself). */
   alias?: string;
   /** Parameters the WHERE may use; the rest of the statement's 100 are the caller's. Default 80. */
@@ -21,9 +32,8 @@ export interface CompileOptions {
   maxSqlLength?: number;
 }
 
-export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
 export { escapeLike } from './like';
+export { quoteIdent } from './sql-text';
 
 /**
  * The FTS5 MATCH expression for an Appwrite search string, or null when it has no words.
@@ -78,32 +88,113 @@ class PackedEmitter implements Emitter {
   }
 }
 
-/** Joins as a balanced tree so long and/or lists do not build a deep SQL expression. */
-function joinBalanced(parts: string[], op: 'AND' | 'OR'): string {
-  if (parts.length === 1) return parts[0];
-  if (parts.length <= 8) return `(${parts.join(` ${op} `)})`;
-  const mid = Math.ceil(parts.length / 2);
-  return `(${joinBalanced(parts.slice(0, mid), op)} ${op} ${joinBalanced(parts.slice(mid), op)})`;
-}
-
 class FilterCompiler {
   constructor(
     private readonly target: QueryTarget,
     private readonly alias: string,
     private readonly e: Emitter,
+    private readonly scope: RelatedScope | undefined,
+    /** Relationships crossed to get here: names the related aliases apart. */
+    private readonly depth = 0,
   ) {}
 
   col(field: QueryField | string): string {
     return `${quoteIdent(this.alias)}.${quoteIdent(typeof field === 'string' ? field : field.column)}`;
   }
 
+  /**
+   * Filters ANDed together. Those crossing the same relationship are one condition on ONE related
+   * row (Appwrite's grouping: `author.name` and `author.age` must hold for the same author).
+   */
   filters(filters: Filter[]): string {
-    return joinBalanced(filters.map((f) => this.filter(f)), 'AND');
+    const parts: string[] = [];
+    const groups = new Map<string, LeafFilter[]>();
+    for (const f of filters) {
+      if (f.type === 'leaf' && f.via?.length) {
+        const key = f.via[0].key;
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key)!.push(f);
+      } else parts.push(this.filter(f));
+    }
+    for (const group of groups.values()) parts.push(this.related(group));
+    return joinBalanced(parts, 'AND');
   }
 
   filter(f: Filter): string {
-    if (f.type === 'logic') return joinBalanced(f.children.map((c) => this.filter(c)), f.op === 'and' ? 'AND' : 'OR');
-    return this.leaf(f);
+    if (f.type === 'logic') return f.op === 'and' ? this.filters(f.children) : this.anyOf(f.children);
+    return f.via?.length ? this.related([f]) : this.leaf(f);
+  }
+
+  /**
+   * Filters ORed together. Those crossing the same relationship share one related-row lookup
+   * (some related row meets one of them ⇔ one of them is met by some related row), so the
+   * caller's read condition on that table is written once, not once per filter.
+   */
+  private anyOf(filters: Filter[]): string {
+    const parts: string[] = [];
+    const groups = new Map<string, LeafFilter[]>();
+    for (const f of filters) {
+      if (f.type === 'leaf' && f.via?.length && f.op !== 'containsAll') {
+        const key = f.via[0].key;
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key)!.push(f);
+      } else parts.push(this.filter(f));
+    }
+    for (const group of groups.values()) parts.push(this.lookup(group, 'OR'));
+    return joinBalanced(parts, 'OR');
+  }
+
+  /**
+   * Leaves crossing the relationship `via[0]`: the row's id is among the owners of links to
+   * related rows the caller may read that meet every leaf. Uncorrelated, so SQLite evaluates it
+   * once per statement (an index on the related column drives it), not once per row.
+   */
+  private related(leaves: LeafFilter[]): string {
+    const parts: string[] = [];
+    const seen = new Set<string>();
+    const same: LeafFilter[] = [];
+    for (const leaf of leaves) {
+      if (leaf.op === 'containsAll') {
+        // Each value may be met by a different related row (Appwrite resolves them one by one).
+        const op = leaf.field.array ? 'contains' : 'equal';
+        for (const v of leaf.values) parts.push(this.related([{ ...leaf, op, values: [v] }]));
+        continue;
+      }
+      if (leaf.op === 'equal' && seen.has(leaf.attribute)) {
+        throw new ApiError('general_query_invalid', `Invalid query: Multiple equal queries on '${leaf.attribute}' will never match a single document. Use Query::containsAll() to match across different related documents.`);
+      }
+      if (leaf.op === 'equal') seen.add(leaf.attribute);
+      same.push(leaf);
+    }
+    if (same.length) parts.push(this.lookup(same, 'AND'));
+    return joinBalanced(parts, 'AND');
+  }
+
+  /** Owners of links to related rows the caller may read that meet all (`AND`) or any (`OR`) of `leaves`. */
+  private lookup(leaves: LeafFilter[], op: 'AND' | 'OR'): string {
+    if (!this.scope) throw new Error('compile: a filter on a related column needs options.relatedScope');
+    const hop = leaves[0].via![0];
+    const depth = this.depth + 1;
+    const link = `_k${depth}`;
+    const alias = `_r${depth}`;
+    const scope = this.scope(hop.target, alias);
+    const conditions: string[] = [];
+    if (scope) conditions.push(`(${this.bound(scope)})`);
+    const inner = new FilterCompiler(hop.target, alias, this.e, this.scope, depth);
+    const rest = leaves.map((l): LeafFilter => ({ ...l, via: l.via!.slice(1) }));
+    conditions.push(op === 'AND' ? inner.filters(rest) : `(${inner.anyOf(rest)})`);
+    const owners =
+      `SELECT ${link}.${quoteIdent(hop.link.own)} FROM ${quoteIdent(hop.link.table)} AS ${link} ` +
+      `JOIN ${quoteIdent(hop.target.table)} AS ${alias} ON ${alias}.${quoteIdent(hop.target.idColumn)} = ${link}.${quoteIdent(hop.link.other)} ` +
+      `WHERE ${conditions.join(' AND ')}`;
+    return `${this.col(this.target.idColumn)} IN (${owners})`;
+  }
+
+  /** The scope's SQL with each `?` bound through the emitter, so a packed filter stays one parameter. */
+  private bound(fragment: SqlFragment): string {
+    const pieces = fragment.sql.split('?');
+    if (pieces.length - 1 !== fragment.params.length) throw new Error('compile: a related scope must use exactly one `?` per parameter');
+    return pieces.reduce((sql, piece, i) => sql + this.e.value(fragment.params[i - 1] as SqlValue) + piece);
   }
 
   private leaf(f: LeafFilter): string {
@@ -197,96 +288,6 @@ class FilterCompiler {
   }
 }
 
-/**
- * Orders as requested plus Appwrite's `$sequence` tiebreaker, unless an order is already unique.
- * The tiebreaker runs the way the index that can serve the order is scanned (`tiebreakOfIndex`),
- * so `orderDesc(priority)` over an ascending index on `priority` is a backward scan with no sort;
- * with no such index it follows a leading `$createdAt`/`$updatedAt`, else it is ascending.
- */
-function withTiebreaker(parsed: ParsedQueries, target: QueryTarget) {
-  const orders = [...parsed.orders];
-  const unique = orders.some((o) => o.field && (o.field.column === target.seqColumn || o.field.column === target.idColumn));
-  if (!unique) {
-    const lead = orders[0];
-    const leadIsTime = lead?.attribute === '$createdAt' || lead?.attribute === '$updatedAt';
-    const seqAttribute = Object.keys(target.fields).find((k) => target.fields[k].column === target.seqColumn) ?? '$sequence';
-    const byIndex = orders.some((o) => o.direction === 'random') ? null : tiebreakOfIndex(orders, pinnedColumns(parsed.filters), target);
-    orders.push({
-      attribute: seqAttribute,
-      field: { column: target.seqColumn, kind: 'integer', array: false, notNull: true },
-      direction: byIndex ?? (leadIsTime && lead.direction !== 'random' ? lead.direction : 'asc'),
-    });
-  }
-  return orders;
-}
-
-/** Columns the filters hold to one value (`equal` on one value, `isNull`, ANDed at the top): an index scan may skip them. */
-function pinnedColumns(filters: Filter[], into = new Set<string>()): Set<string> {
-  for (const f of filters) {
-    if (f.type === 'logic') {
-      if (f.op === 'and') pinnedColumns(f.children, into);
-    } else if (!f.field.array && !f.field.link && ((f.op === 'equal' && f.values.length === 1) || f.op === 'isNull')) {
-      into.add(f.field.column);
-    }
-  }
-  return into;
-}
-
-/**
- * The tiebreaker direction under which one of the target's indexes yields the whole order without
- * a sort, or null. An index serves `orders` when, skipping pinned columns, its next columns are the
- * order's columns, each in the order's direction (a forward scan) or each against it (a backward
- * scan), followed by `seqColumn` — its implicit ascending rowid, or an explicit one.
- */
-function tiebreakOfIndex(orders: Order[], pinned: Set<string>, target: QueryTarget): 'asc' | 'desc' | null {
-  const wanted = orders.filter((o) => !pinned.has(o.field!.column));
-  if (wanted.length === 0) return null;
-  for (const index of target.indexes ?? []) {
-    const cols = [...index.columns, { column: target.seqColumn, direction: 'asc' as const }];
-    let i = 0;
-    let backward: boolean | null = null;
-    const skipPinned = (stop: string) => {
-      while (i < cols.length && cols[i].column !== stop && pinned.has(cols[i].column)) i++;
-    };
-    const serves = wanted.every((o) => {
-      skipPinned(o.field!.column);
-      if (i >= cols.length || cols[i].column !== o.field!.column) return false;
-      const against = cols[i++].direction !== o.direction;
-      if (backward === null) backward = against;
-      return backward === against;
-    });
-    if (!serves) continue;
-    skipPinned(target.seqColumn);
-    if (i < cols.length && cols[i].column === target.seqColumn) return (cols[i].direction === 'asc') !== backward ? 'asc' : 'desc';
-  }
-  return null;
-}
-
-/**
- * Rows strictly after the cursor row in fetch order, comparing with the cursor row's own values
- * (read by id in a subquery, one parameter). NULL sorts first, as in SQLite's ORDER BY, and the
- * last key is unique, so the keyset is exact. When every key is non-null and runs one way (the
- * default `$sequence` order, `$createdAt` feeds) it is a row-value comparison an index can serve.
- */
-function keysetSql(orders: ResolvedOrder[], target: QueryTarget, alias: string, reverse: boolean): string {
-  const row = (col: string) => `${quoteIdent(alias)}.${quoteIdent(col)}`;
-  const cur = (col: string) => `_cur.${quoteIdent(col)}`;
-  const ascending = (o: ResolvedOrder) => (o.direction === 'asc') !== reverse;
-  const byId = `FROM ${quoteIdent(target.table)} AS _cur WHERE _cur.${quoteIdent(target.idColumn)} = ?`;
-  if (orders.every((o) => o.notNull && ascending(o) === ascending(orders[0]))) {
-    const list = (f: (c: string) => string) => (orders.length === 1 ? f(orders[0].column) : `(${orders.map((o) => f(o.column)).join(', ')})`);
-    return `${list(row)} ${ascending(orders[0]) ? '>' : '<'} (SELECT ${orders.map((o) => cur(o.column)).join(', ')} ${byId})`;
-  }
-  const terms = orders.map((o, i) => {
-    const r = row(o.column);
-    const k = cur(o.column);
-    const beyond = ascending(o) ? `(${r} > ${k} OR (${r} IS NOT NULL AND ${k} IS NULL))` : `(${r} < ${k} OR (${r} IS NULL AND ${k} IS NOT NULL))`;
-    const ties = orders.slice(0, i).map((p) => `${row(p.column)} IS ${cur(p.column)}`);
-    return ties.length ? `(${[...ties, beyond].join(' AND ')})` : beyond;
-  });
-  return `EXISTS (SELECT 1 ${byId} AND ${joinBalanced(terms, 'OR')})`;
-}
-
 function andFragments(...parts: SqlFragment[]): SqlFragment {
   const present = parts.filter((p) => p.sql !== '');
   if (present.length <= 1) return present[0] ?? { sql: '', params: [] };
@@ -301,12 +302,12 @@ export function compile(parsed: ParsedQueries, target: QueryTarget, opts: Compil
   let filter: SqlFragment = { sql: '', params: [] };
   if (parsed.filters.length) {
     const direct = new DirectEmitter();
-    const sql = new FilterCompiler(target, alias, direct).filters(parsed.filters);
+    const sql = new FilterCompiler(target, alias, direct, opts.relatedScope).filters(parsed.filters);
     if (direct.params.length + cursorParams <= budget) {
       filter = { sql, params: direct.params };
     } else {
       const packed = new PackedEmitter();
-      const inner = new FilterCompiler(target, alias, packed).filters(parsed.filters);
+      const inner = new FilterCompiler(target, alias, packed, opts.relatedScope).filters(parsed.filters);
       filter = { sql: `EXISTS (SELECT 1 FROM (SELECT ? AS _q) WHERE ${inner})`, params: [jsonText(packed.pack)] };
     }
   }

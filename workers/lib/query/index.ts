@@ -14,7 +14,7 @@ import type { CompiledQuery, QueryTarget, SqlFragment } from './types';
 
 export type * from './types';
 export { QUERY_LIMITS, parseQueries } from './parse';
-export { compile, escapeLike, ftsMatchExpression, quoteIdent, type CompileOptions } from './compile';
+export { compile, escapeLike, ftsMatchExpression, quoteIdent, type CompileOptions, type RelatedScope } from './compile';
 export { containsAnySql, LIKE_PATTERN_MAX_BYTES, likeFits, textMatchSql } from './like';
 export { assertCursorRow, checkCursor, cursorRowSql, type CursorWording } from './cursor';
 export { aggregateSql, groupAlias, metricAlias, parseAggregation, AGGREGATE_FUNCTIONS, MAX_GROUP_BY, MAX_METRICS, type AggregateSpec, type Metric } from './aggregate';

@@ -7,7 +7,7 @@
  */
 import { ApiError } from '../errors';
 import { parseDate, toAppwriteDate } from '../time';
-import type { Filter, LeafFilter, LeafOp, Order, ParsedQueries, QueryField, QueryTarget, SqlValue } from './types';
+import type { Filter, LeafFilter, LeafOp, Order, ParsedQueries, QueryField, QueryTarget, RelatedHop, SqlValue } from './types';
 
 export const QUERY_LIMITS = {
   /** Queries per request (Appwrite's APP_LIMIT_ARRAY_PARAMS_SIZE). */
@@ -20,6 +20,8 @@ export const QUERY_LIMITS = {
   maxLimit: 5000,
   /** and/or levels; keeps the compiled SQL's expression depth small. */
   maxDepth: 5,
+  /** Relationships one dotted attribute may cross (Appwrite's RELATION_MAX_DEPTH). */
+  maxRelatedDepth: 3,
 } as const;
 
 const FILTER_OPS: Record<string, LeafOp> = {
@@ -149,16 +151,49 @@ function leafFilter(op: LeafOp, method: string, attribute: string, values: unkno
   if (SINGLE_VALUE.has(op) && values.length !== 1) invalid(`Invalid query: ${ucfirst(method)} queries require exactly one value.`);
   if ((op === 'between' || op === 'notBetween') && values.length !== 2) invalid(`Invalid query: ${ucfirst(method)} queries require exactly two values.`);
 
-  const field = Object.hasOwn(target.fields, attribute) ? target.fields[attribute] : undefined;
-  if (!field) invalid(`Invalid query: Attribute not found in schema: ${attribute}`);
+  const resolved = resolveAttribute(attribute, target);
+  if (!resolved) invalid(`Invalid query: Attribute not found in schema: ${attribute}`);
   if (values.length > QUERY_LIMITS.maxValues) invalid(`Invalid query: Query on attribute has greater than ${QUERY_LIMITS.maxValues} values: ${attribute}`);
+  const { field, via } = resolved;
+  if (via) {
+    const leaf = leafOn(op, method, attribute, field, values, resolved.target, true);
+    return { ...leaf, via };
+  }
+  return leafOn(op, method, attribute, field, values, target, false);
+}
 
+/**
+ * `attribute` as a field of `target`, or — dotted, `author.name`, `author.books.title` — as a field
+ * of a related table reached through `target.relations`, with the relationships crossed.
+ */
+function resolveAttribute(attribute: string, target: QueryTarget): { field: QueryField; target: QueryTarget; via?: RelatedHop[] } | undefined {
+  if (Object.hasOwn(target.fields, attribute)) return { field: target.fields[attribute], target };
+  const via: RelatedHop[] = [];
+  let at = target;
+  let rest = attribute;
+  for (let dot = rest.indexOf('.'); dot > 0; dot = rest.indexOf('.')) {
+    const key = rest.slice(0, dot);
+    const rel = at.relations && Object.hasOwn(at.relations, key) ? at.relations[key] : undefined;
+    if (!rel) return undefined;
+    via.push({ key, ...rel });
+    if (via.length > QUERY_LIMITS.maxRelatedDepth) {
+      invalid(`Invalid query: Relationships can be queried at most ${QUERY_LIMITS.maxRelatedDepth} levels deep: ${attribute}`);
+    }
+    at = rel.target;
+    rest = rest.slice(dot + 1);
+  }
+  if (via.length === 0 || !Object.hasOwn(at.fields, rest)) return undefined;
+  return { field: at.fields[rest], target: at, via };
+}
+
+/** A leaf on `field` of `target`; `related`: reached through relationships, where containsAll also takes a scalar (any related row per value). */
+function leafOn(op: LeafOp, method: string, attribute: string, field: QueryField, values: unknown[], target: QueryTarget, related: boolean): LeafFilter {
   if (field.link) return linkFilter(op, method, attribute, field, values, target);
   if (field.array && !ARRAY_OPS.has(op)) invalid(`Invalid query: Cannot query ${method} on attribute "${attribute}" because it is an array.`);
   if (!field.array && (op === 'contains' || op === 'notContains') && field.kind !== 'text') {
     invalid(`Invalid query: Cannot query ${op} on attribute "${attribute}" because it is not an array, string, or object.`);
   }
-  if (!field.array && op === 'containsAll') invalid(`Invalid query: Cannot query containsAll on attribute "${attribute}" because it is not an array.`);
+  if (!field.array && op === 'containsAll' && !related) invalid(`Invalid query: Cannot query containsAll on attribute "${attribute}" because it is not an array.`);
   if (TEXT_ONLY.has(op) && field.kind !== 'text') invalid(`Invalid query: Cannot query ${method} on attribute "${attribute}" because it is not a string.`);
   if ((op === 'search' || op === 'notSearch') && !field.fulltext) invalid(`Invalid query: Searching by attribute "${attribute}" requires a fulltext index.`);
 

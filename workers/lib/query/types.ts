@@ -46,6 +46,24 @@ export interface QueryTarget {
    * of the scan that serves the order, so an indexed order needs no sort in either direction.
    */
   indexes?: readonly IndexShape[];
+  /**
+   * Relationship columns whose related rows' columns may be filtered on (`author.name`), by the
+   * column's key: its link table and the related table as a target of its own (whose `relations`
+   * serve deeper paths). Absent for a relationship the caller did not load: its dotted paths are
+   * then unknown attributes.
+   */
+  relations?: Record<string, RelatedTarget>;
+}
+
+export interface RelatedTarget {
+  /** As `QueryField.link`: the link table, this side's column and the related side's. */
+  link: { table: string; own: string; other: string };
+  target: QueryTarget;
+}
+
+/** One relationship crossed by a dotted attribute (`author` in `author.name`). */
+export interface RelatedHop extends RelatedTarget {
+  key: string;
 }
 
 export interface IndexShape {
@@ -74,6 +92,11 @@ export interface LeafFilter {
   field: QueryField;
   /** Validated and normalised; `search`/`notSearch` keep the raw search string. */
   values: SqlValue[];
+  /**
+   * For a dotted attribute, the relationships crossed to reach `field` (a column of the last
+   * hop's table): the filter holds for a row when a linked related row the caller may read holds it.
+   */
+  via?: RelatedHop[];
 }
 
 export interface LogicFilter {
