@@ -43,7 +43,9 @@ describe('bindings', () => {
     expect(res.status).toBe(101);
     const ws = res.webSocket!;
     const frames: string[] = [];
-    ws.addEventListener('message', (e) => frames.push(String(e.data)));
+    ws.addEventListener('message', (e) => {
+      frames.push(String(e.data));
+    });
     ws.accept();
     expect(await stub.connections()).toBe(1);
     const message = (roles: string[]) => ({ id: 'e1', channels: ['files'], roles, events: ['buckets.b.files.f.create'], payload: { $id: 'f' }, timestamp: toAppwriteDate(0) });

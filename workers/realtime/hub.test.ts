@@ -82,7 +82,9 @@ describe('hidden payload parts', () => {
       };
       const res = await stub.fetch('http://hub/connect', { headers: { Upgrade: 'websocket', 'X-Ledge-Socket': JSON.stringify(identity) } });
       const frames: Frame[] = [];
-      res.webSocket!.addEventListener('message', (e) => frames.push(JSON.parse(String(e.data))));
+      res.webSocket!.addEventListener('message', (e) => {
+        frames.push(JSON.parse(String(e.data)));
+      });
       res.webSocket!.accept();
       return { ws: res.webSocket!, frames };
     };
