@@ -15,6 +15,9 @@ import { splitOperators, type OperatorUse } from './operators/parse';
 import { nowDate } from '../lib/time';
 import { decodeRow, deleteStatements, insertStatements, plainCreateData, rowSelectSql, runRowBatch, updateStatements, type StoredRow } from './rows-store';
 import type { TableDef } from './types';
+import type { RelatedChanges } from './relationships/changes';
+import { deleteRelationsPlan } from './relationships/delete';
+import { assertNoRelationValues } from './relationships/row-hooks';
 
 /** Appwrite's APP_LIMIT_DATABASE_BATCH. */
 export const BULK_LIMIT = 1000;
@@ -131,6 +134,7 @@ export async function bulkCreateRows(
   docs: Record<string, unknown>[],
 ): Promise<StoredRow[]> {
   const ids = bulkIds(principal, api, docs);
+  assertNoRelationValues(table, 'create', docs);
   const batch = new RowBatch(db, table, api);
   docs.forEach((doc, i) => {
     const checked = check(table, api, doc, 'create');
@@ -155,6 +159,7 @@ export async function bulkUpsertRows(
   docs: Record<string, unknown>[],
 ): Promise<StoredRow[]> {
   const ids = bulkIds(principal, api, docs);
+  assertNoRelationValues(table, 'upsert', docs);
   const existing = await rowsById(db, table, ids);
   const batch = new RowBatch(db, table, api);
   docs.forEach((doc, i) => {
@@ -180,6 +185,7 @@ export async function bulkUpdateRows(
   assertKey(principal);
   // An update that names nothing to change is refused, as a single-row update is.
   if (Object.keys(data).length === 0) throw new ApiError(api.errors.missingPayload);
+  assertNoRelationValues(table, 'update', [data]);
   const { plain, ops } = splitOperators(table, api, data);
   const checked = check(table, api, plain, 'update');
   const perms = rowPermissionsOf(data);
@@ -195,10 +201,13 @@ export async function bulkDeleteRows(
   table: TableDef,
   api: RowApi,
   queries: string[],
+  changes?: RelatedChanges,
 ): Promise<StoredRow[]> {
   assertKey(principal);
   const rows = await matchingRows(db, table, api, queries);
   if (rows.length === 0) return [];
-  await db.batch(deleteStatements(db, table, rows.map((r) => r.seq)));
+  // Every row's onDelete rules (restrict re-checked in the batch, cascades, setNull) ride in the same batch.
+  const related = await deleteRelationsPlan(db, api, table, rows.map((r) => r.id), changes);
+  await db.batch([...related, ...deleteStatements(db, table, rows.map((r) => r.seq))]);
   return rows;
 }

@@ -13,7 +13,6 @@ import type { RowApi } from './row-values';
 import type { StoredRow } from './rows-store';
 import { loadFresh, type TableRef } from './table-cache';
 import type { TableDef } from './types';
-import { assertNoRelationships } from './relationships/row-hooks';
 import type { RelatedChanges } from './relationships/changes';
 import type { StagedOp } from './transactions/operations';
 import { stageRowCall } from './transactions/stage';
@@ -31,11 +30,13 @@ export function visibilityGate(api: RowApi, keyed: boolean) {
   };
 }
 
-/** The table a bulk write names, loaded fresh: a write's checks must not rest on a cached definition. */
+/**
+ * The table a bulk write names, loaded fresh: a write's checks must not rest on a cached
+ * definition. Relationships are the bulk functions' to check (rows-bulk.ts).
+ */
 export async function tableFor(c: Context<AppEnv>, api: RowApi, principal: Principal): Promise<TableDef> {
   const { table, databaseEnabled } = await loadFresh(c.env.DB, tableRef(c, api));
   visibilityGate(api, principal.kind === 'key')(table, databaseEnabled);
-  assertNoRelationships(table);
   return table;
 }
 

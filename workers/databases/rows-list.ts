@@ -9,7 +9,7 @@ import type { PendingReader } from '../lib/permissions-container';
 import type { Principal } from '../lib/principal';
 import { queryTargetFor, queryTargetWithRelations } from './query-target';
 import type { Caller } from '../identity/batch';
-import type { RelatedDefs } from './relationships/query-defs';
+import { relatedDefsFor, type RelatedDefs } from './relationships/query-defs';
 import { assertMayRead, readScope, relatedReadScope } from './row-permissions';
 import type { RowApi } from './row-values';
 import { decodeRow, rowSelectSql, type StoredRow } from './rows-store';
@@ -116,9 +116,11 @@ export function listPlan(
  * Without a `limit` query every match is taken, as Appwrite's bulk operations do.
  */
 export async function matchingRows(db: D1Database, table: TableDef, api: RowApi, queries: readonly string[]): Promise<StoredRow[]> {
-  const target = queryTargetFor(table);
+  const related = await relatedDefsFor(db, { databaseId: table.databaseId, tableId: table.id, flavor: api.flavor }, api, queries);
+  const target = related ? queryTargetWithRelations(table, related.byId) : queryTargetFor(table);
   const hasLimit = queries.some((q) => /"method"\s*:\s*"limit"/.test(q));
-  const compiled = compileQueries(queries, target);
+  // API keys read every related row.
+  const compiled = compileQueries(queries, target, related ? { relatedScope: () => null } : undefined);
   if (!hasLimit) compiled.limit = -1;
   await checkReadableCursor(db, table, compiled, undefined, api);
   const page = listSql(target, compiled, { columns: rowSelectSql(table) });

@@ -145,8 +145,9 @@ export function rowsRoutes(api: RowApi) {
       if (input.transactionId) return (await stage(c, api, input.transactionId, 'bulkDelete', null, { queries: input.queries ?? [] }), stagedBulk(api));
       const principal = c.get('principal');
       const table = await tableFor(c, api, principal);
-      const rows = await bulkDeleteRows(c.env.DB, principal, table, api, input.queries ?? []);
-      await publish(c, table, api, rows, 'delete');
+      const changes = new RelatedChanges();
+      const rows = await restrictedAsApiError(api, () => bulkDeleteRows(c.env.DB, principal, table, api, input.queries ?? [], changes));
+      await publish(c, table, api, rows, 'delete', changes);
       return jsonBig({ total: rows.length, [api.listKey]: rows.map((r: StoredRow) => rowModel(table, r, api)) });
     })
     // Ledge extension (README "Databases: aggregation"): metrics over the rows a list would show.

@@ -193,9 +193,10 @@ describe('rows with relationships', () => {
     expect((await wrongShape.json<Row>()).type).toBe('relationship_value_invalid');
   });
 
-  it('bulk writes refuse tables with relationships', async () => {
-    const res = await post(rows('posts'), { rows: [{ $id: 'b1', name: 'b' }] });
+  it('bulk writes refuse rows that name a relationship column (bulk.test.ts has the rest)', async () => {
+    const res = await post(rows('posts'), { rows: [{ $id: 'b1', name: 'b', author: 'bob' }] });
     expect(res.status).toBe(400);
+    expect((await get(`${rows('posts')}/b1`)).status).toBe(404);
   });
 });
 

@@ -48,7 +48,22 @@ export async function restrictedAsApiError<T>(api: RowApi, run: () => Promise<T>
   }
 }
 
-/** Bulk writes do not walk relationships: refused on tables that have any, as Appwrite's bulk API does. */
+/**
+ * Bulk creates, upserts and updates write a table's own columns: rows that name a relationship
+ * column are refused (Appwrite refuses every bulk call on such a table). Rows that leave their
+ * relationships alone change no link, so the batch stays what it is without them.
+ */
+export function assertNoRelationValues(table: TableDef, action: 'create' | 'upsert' | 'update', docs: readonly Record<string, unknown>[]): void {
+  if (!table.relationships.some((r) => r.visible)) return;
+  for (const doc of docs) {
+    const rel = table.relationships.find((r) => r.visible && Object.hasOwn(doc, r.key));
+    if (rel) {
+      throw new ApiError('general_bad_request', `Bulk ${action} cannot write relationship "${rel.key}" of table "${table.id}": write related rows one row at a time.`);
+    }
+  }
+}
+
+/** Staged bulk writes do not walk relationships: refused on tables that have any, as Appwrite's bulk API does. */
 export function assertNoRelationships(table: TableDef): void {
   if (table.relationships.length > 0) {
     throw new ApiError('general_bad_request', `Bulk operations are not supported on table "${table.id}": it has relationship columns.`);
