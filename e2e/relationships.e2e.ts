@@ -2,13 +2,18 @@
  * Relationships end to end on a blog: node-appwrite (root key) builds authors ↔ posts (manyToOne,
  * two-way) and posts ↔ tags (manyToMany, two-way); signed-in users of the web SDK write nested rows
  * and read them back with opt-in `select`s, where a post whose author the reader may not read
- * comes back without it; queries by related id; and each onDelete rule through the server SDK.
+ * comes back without it; queries by related id and by a related row's column (`author.name`,
+ * where an author the reader may not read matches nothing); each onDelete rule through the server
+ * SDK, and the delete events of a cascade heard by a realtime subscriber.
  */
-import { ID, Permission, Query, Role, TablesDB } from 'appwrite';
+import { Channel, ID, Permission, Query, Realtime, Role, TablesDB } from 'appwrite';
 import { RelationMutate, RelationshipType, TablesDB as ServerTablesDB, Users } from 'node-appwrite';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledge, refusal, serverClient } from './support/ledge';
+import { installRealtimeGlobals } from './support/realtime';
 import { uniqueEmail, webUser } from './support/web-client';
+
+installRealtimeGlobals();
 
 type Row = Record<string, unknown> & { $id: string };
 
@@ -17,7 +22,7 @@ async function signedInUser() {
   const created = await new Users(serverClient()).create({ userId: ID.unique(), email, password: 'a-good-password-1', name: 'Writer' });
   const user = webUser(ledge);
   await user.as(() => user.account.createEmailPasswordSession({ email, password: 'a-good-password-1' }));
-  return { ...user, id: created.$id, tablesDB: new TablesDB(user.client) };
+  return { ...user, id: created.$id, tablesDB: new TablesDB(user.client), realtime: new Realtime(user.client) };
 }
 
 type User = Awaited<ReturnType<typeof signedInUser>>;
@@ -95,6 +100,22 @@ describe('relationships through the SDKs', () => {
     expect(await list([Query.contains('tags', ['news'])])).toEqual(['hello', 'second']);
   });
 
+  it('queries on a related row’s column: equal("author.name", …), and a stranger learns nothing', async () => {
+    const list = async (user: User, queries: string[]) => {
+      const page = await user.as(() => user.tablesDB.listRows({ databaseId, tableId: 'posts', queries }));
+      return { ids: ids(page.rows as unknown as Row[]), total: page.total };
+    };
+    expect(await list(alice, [Query.equal('author.name', 'Alice')])).toEqual({ ids: ['hello'], total: 1 });
+    expect(await list(alice, [Query.equal('author.name', ['Alice', 'Open'])])).toEqual({ ids: ['hello', 'second'], total: 2 });
+    expect((await list(alice, [Query.startsWith('author.name', 'Op'), Query.equal('tags.name', 'News')])).ids).toEqual(['second']);
+    // Bob may not read Alice's author row: filtering on its name tells him nothing.
+    expect(await list(bob, [Query.equal('author.name', 'Alice')])).toEqual({ ids: [], total: 0 });
+    expect(await list(bob, [Query.startsWith('author.name', 'A')])).toEqual({ ids: [], total: 0 });
+    expect((await list(bob, [Query.isNotNull('author.name')])).ids).toEqual(['second']);
+    const unknown = await refusal(bob.as(() => bob.tablesDB.listRows({ databaseId, tableId: 'posts', queries: [Query.equal('author.nope', 'x')] })));
+    expect([unknown.code, unknown.type]).toEqual([400, 'general_query_invalid']);
+  });
+
   it('restrict refuses deleting a referenced author, and nothing is deleted', async () => {
     const before = await admin.listRows({ databaseId, tableId: 'posts', queries: [Query.equal('author', 'open')] });
     const err = await refusal(admin.deleteRow({ databaseId, tableId: 'authors', rowId: 'open' }));
@@ -111,11 +132,25 @@ describe('relationships through the SDKs', () => {
     expect(ids((await admin.listRows({ databaseId, tableId: 'posts', queries: [Query.isNull('author')] })).rows as unknown as Row[])).toEqual(['draft', 'second']);
   });
 
-  it('cascade deletes the children', async () => {
+  it('cascade deletes the children, and a realtime subscriber hears one delete event per child', async () => {
     await admin.updateRelationshipColumn({ databaseId, tableId: 'posts', key: 'author', onDelete: RelationMutate.Cascade });
     await admin.createRow({ databaseId, tableId: 'authors', rowId: 'prolific', data: { name: 'P', posts: [{ $id: 'c1', name: 'c1' }, { $id: 'c2', name: 'c2', tags: ['news'] }] } });
     expect(ids((await admin.listRows({ databaseId, tableId: 'posts', queries: [Query.equal('author', 'prolific')] })).rows as unknown as Row[])).toEqual(['c1', 'c2']);
+    const heard: { events: string[]; payload: Row }[] = [];
+    const sub = await alice.as(() => alice.realtime.subscribe(Channel.tablesdb(databaseId).table('posts').row(), (m) => void heard.push(m as unknown as (typeof heard)[number])));
+    // Until the subscription is live: a probe post shows up.
+    let n = 0;
+    await vi.waitFor(async () => {
+      if (n++ % 5 === 0) await admin.upsertRow({ databaseId, tableId: 'posts', rowId: 'probe', data: { name: `probe${n}` } });
+      expect(heard.some((m) => m.payload.$id === 'probe')).toBe(true);
+    }, { timeout: 15_000, interval: 100 });
+    await admin.deleteRow({ databaseId, tableId: 'posts', rowId: 'probe' });
+    heard.length = 0;
     await admin.deleteRow({ databaseId, tableId: 'authors', rowId: 'prolific' });
+    const children = () => heard.filter((m) => m.payload.$id !== 'probe');
+    await vi.waitFor(() => expect(children().map((m) => m.payload.$id).sort()).toEqual(['c1', 'c2']), { timeout: 10_000 });
+    for (const m of children()) expect(m.events).toContain(`databases.${databaseId}.tables.posts.rows.${m.payload.$id}.delete`);
+    await sub.close();
     const left = await admin.listRows({ databaseId, tableId: 'posts', queries: [Query.equal('$id', ['c1', 'c2'])] });
     expect(left.total).toBe(0);
     // The tag survives (manyToMany links only), without the deleted post.
