@@ -5,6 +5,7 @@ import { consumeEvents, MESSAGE_RECEIPT, type EventHandler } from './consumer';
 import { makeEvent, type LedgeEvent } from './event';
 import { eventMatches, expandEventNames, matchesAny } from './match';
 import { publishAfterCommit, registerSink, afterCommitSinks } from './publish';
+import { countingDb } from '../../test/d1-counter';
 
 describe('expandEventNames (Appwrite generateEvents)', () => {
   it('lists a row event under every wildcard combination, in both families, the concrete name first', () => {
@@ -110,6 +111,36 @@ describe('consumeEvents: per-handler receipts', () => {
     // Fully handled: a redelivery runs nothing.
     await consume(event, handlers);
     expect(ran).toHaveLength(4);
+  });
+});
+
+describe('consumeEvents: one read and one receipt write per message batch', () => {
+  it('reads receipts and subscriptions once, writes the message receipts together, runs a repeated event once', async () => {
+    const counted = countingDb(env.DB);
+    const ran: string[] = [];
+    const subscribed: EventHandler = {
+      name: 'subscribed',
+      subscriptions: {
+        statement: (e) => e.DB.prepare("SELECT 'h1' AS id, '[\"users.*.update\"]' AS events"),
+        pick: (event, rows) => rows.filter((r) => matchesAny(JSON.parse(String(r.events)) as string[], event.events)).map((r) => String(r.id)),
+      },
+      handle: async (e, _env, target) => void ran.push(`${target}:${e.id}`),
+    };
+    const events = Array.from({ length: 20 }, (_, i) => makeEvent([`users.u${i}.${i % 4 === 0 ? 'update' : 'create'}`], { $id: `u${i}` }, []));
+    const messages = [...events, events[0]].map((body) => ({ id: `m-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body }));
+    const batch = createMessageBatch('ledge-events', messages);
+    const ctx = createExecutionContext();
+    await consumeEvents(batch, { ...env, DB: counted.db }, [subscribed]);
+    const result = await getQueueResult(batch, ctx);
+    expect([result.explicitAcks.length, result.retryMessages.length]).toEqual([21, 0]);
+    expect(ran.sort()).toEqual(events.filter((_, i) => i % 4 === 0).map((e) => `h1:${e.id}`).sort());
+    // The read, one receipt per delivered target (5), then every message receipt in one batch.
+    expect(counted.trips).toHaveLength(1 + 5 + 1);
+    expect(counted.trips[0].some((sql) => sql.includes('FROM event_receipts'))).toBe(true);
+    for (const e of events) expect(await receipts(e)).toEqual(ran.some((r) => r.endsWith(e.id)) ? [MESSAGE_RECEIPT, 'subscribed:h1'] : [MESSAGE_RECEIPT]);
+    // Redelivered after that: acked without running anything again.
+    await consumeEvents(createMessageBatch('ledge-events', messages.slice(0, 3)), env, [subscribed]);
+    expect(ran).toHaveLength(5);
   });
 });
 

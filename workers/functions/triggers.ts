@@ -22,14 +22,16 @@ export async function derivedExecutionId(source: string, functionId: string): Pr
 /** A function is never triggered by events about its own executions (that would loop). */
 const ownEvent = (functionId: string, names: readonly string[]) => names.some((n) => n.startsWith(`functions.${functionId}.`));
 
-export async function matchingFunctions(env: Env, event: LedgeEvent): Promise<string[]> {
-  const { results } = await env.DB.prepare("SELECT id, events FROM functions WHERE enabled = 1 AND deployment_id != '' AND events != '[]'").all<{ id: string; events: string }>();
-  return results.filter((f) => matchesAny(JSON.parse(f.events) as string[], event.events) && !ownEvent(f.id, event.events)).map((f) => f.id);
+const subscribed = (env: Env) => env.DB.prepare("SELECT id, events FROM functions WHERE enabled = 1 AND deployment_id != '' AND events != '[]'");
+
+/** The functions among `rows` (id, events) that `event` triggers. */
+function pickFunctions(event: LedgeEvent, rows: readonly Record<string, unknown>[]): string[] {
+  return rows.filter((f) => matchesAny(JSON.parse(String(f.events)) as string[], event.events) && !ownEvent(String(f.id), event.events)).map((f) => String(f.id));
 }
 
 export const functionTriggers: EventHandler = {
   name: 'functions',
-  targets: (event, env) => matchingFunctions(env, event),
+  subscriptions: { statement: subscribed, pick: pickFunctions },
   async handle(event, env, functionId) {
     const fn = functionId ? await findFunction(env.DB, functionId) : null;
     if (!fn || !fn.enabled || !fn.deploymentId) return;

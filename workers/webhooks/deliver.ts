@@ -34,9 +34,11 @@ export async function signature(url: string, payload: string, key: string): Prom
   return btoa(String.fromCharCode(...mac));
 }
 
-export async function matchingWebhooks(env: Env, event: LedgeEvent): Promise<string[]> {
-  const { results } = await env.DB.prepare('SELECT id, events FROM webhooks WHERE enabled = 1').all<{ id: string; events: string }>();
-  return results.filter((w) => matchesAny(JSON.parse(w.events) as string[], event.events)).map((w) => w.id);
+const subscribed = (env: Env) => env.DB.prepare('SELECT id, events FROM webhooks WHERE enabled = 1');
+
+/** The webhooks among `rows` (id, events) that `event` reaches. */
+function pickWebhooks(event: LedgeEvent, rows: readonly Record<string, unknown>[]): string[] {
+  return rows.filter((w) => matchesAny(JSON.parse(String(w.events)) as string[], event.events)).map((w) => String(w.id));
 }
 
 /** Sends one event to one webhook; returns Appwrite's failure log, or null when it was delivered. */
@@ -77,7 +79,7 @@ export async function sendWebhook(env: Env, hook: WebhookRow, event: LedgeEvent,
 export function webhookDelivery(options: DeliveryOptions = {}): EventHandler {
   return {
     name: 'webhooks',
-    targets: (event, env) => matchingWebhooks(env, event),
+    subscriptions: { statement: subscribed, pick: pickWebhooks },
     async handle(event, env, webhookId) {
       const hook = webhookId ? await findWebhook(env.DB, webhookId) : null;
       if (!hook || !hook.enabled) return;

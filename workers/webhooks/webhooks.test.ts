@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { asRoot, errorOf, okJson } from '../../test/helpers';
+import { handlerTargets } from '../events/consumer';
 import { makeEvent } from '../events/event';
 import { uniqueId } from '../lib/ids';
 import { staticResolver } from '../lib/net';
@@ -58,7 +59,7 @@ describe('webhook delivery', () => {
     const { got, fetcher } = receiver(() => hook.secret);
     const event = makeEvent([`users.u1.create`, 'users.*.create'], { $id: 'u1', name: 'Ann' }, [], 'u1');
     const delivery = webhookDelivery({ resolver, fetch: fetcher });
-    expect(await delivery.targets!(event, env)).toContain(hook.$id);
+    expect(await handlerTargets(delivery, event, env)).toContain(hook.$id);
     await delivery.handle(event, env, hook.$id);
     expect(got).toHaveLength(1);
     expect(got[0].valid).toBe(true);
@@ -83,7 +84,7 @@ describe('webhook delivery', () => {
     await expect(delivery.handle(event, env, hook.$id)).rejects.toThrow();
     await expect(delivery.handle(event, env, hook.$id)).rejects.toThrow(/now disabled/);
     expect(await okJson<Hook>(await asRoot(`/v1/webhooks/${hook.$id}`))).toMatchObject({ attempts: 3, enabled: false });
-    expect(await delivery.targets!(event, env)).not.toContain(hook.$id);
+    expect(await handlerTargets(delivery, event, env)).not.toContain(hook.$id);
 
     const metadata = await createHook({ url: 'https://meta.example.com/' });
     await expect(webhookDelivery({ resolver, fetch: fetcher }).handle(event, env, metadata.$id)).rejects.toThrow(/not public/);
