@@ -76,7 +76,10 @@ async function foldedPlan(c: Context<AppEnv>, api: RowApi, schema: ZodType, writ
 async function createInOneTrip(c: Context<AppEnv>, api: RowApi, schema: ZodType): Promise<{ table: TableDef; row: StoredRow } | null> {
   const caller = callerOf(c);
   const writer = caller.writer();
-  if (!writer) return null;
+  if (!writer) {
+    await resolveCaller(c); // nothing to wait for unless a deferral offered no write condition
+    return null;
+  }
   let folded: Folded | null = null;
   try {
     folded = await foldedPlan(c, api, schema, writer);
