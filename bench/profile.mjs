@@ -1,14 +1,19 @@
-// `npm run bench:profile [-- --workload=get|list|list-on|create|account] [--requests=2000]`:
+// `npm run bench:profile [-- --workload=get|list|list-on|create|account] [--requests=2000] [--cpu]`:
 // where Ledge's Worker CPU goes on one hot path. Starts the built bundle under Miniflare with the
 // V8 inspector on, sets the workload up through the API (a signed-in user, a table with an index,
 // a few thousand rows), samples the CPU of the `ledge` isolate while sending the same request
 // over and over, and prints self time by source module (the bundle keeps esbuild's `// path`
 // module markers) and by function. A sampling profile: shares, not absolute milliseconds.
+// `--cpu` instead reads workerd's own CPU time (/proc ticks, every thread: D1, queue consumer,
+// Durable Objects included) over 3 rounds of `requests` sequential requests, each until the event
+// queue has drained: the whole cost of a request and the background work it causes.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { startLedge } from '../scripts/ledge-server.mjs';
 import { client } from './lib/api.mjs';
+import { spawnSync } from 'node:child_process';
 import { send } from './lib/load.mjs';
+import { waitForEventDrain } from './lib/quiet.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')));
 const workload = args.workload ?? 'get';
@@ -118,6 +123,7 @@ async function main() {
     const api = client(server);
     const target = await setUp(api, server);
     for (let i = 0; i < 200; i++) await send(target); // warm: JIT, table cache
+    if ('cpu' in args) return await cpuPerRequest(ledge, target);
     const session = await inspect(inspectorPort);
     await session.call('Profiler.enable');
     await session.call('Profiler.setSamplingInterval', { interval: 50 });
@@ -133,6 +139,27 @@ async function main() {
     report(profile, moduleIndex(ledge.script ?? ''), wall);
   } finally {
     await ledge.dispose();
+  }
+}
+
+/** workerd CPU (user + system, 10 ms ticks) per request, with the background work each leaves. */
+async function cpuPerRequest(ledge, target) {
+  const db = await ledge.mf.getD1Database('DB');
+  const pids = (spawnSync('pgrep', ['-P', String(process.pid), 'workerd'], { encoding: 'utf8' }).stdout ?? '').trim().split(/\s+/).filter(Boolean);
+  if (pids.length === 0) throw new Error('workerd process not found');
+  const ticks = () => pids.reduce((n, pid) => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return n + Number(f[11]) + Number(f[12]);
+  }, 0);
+  await waitForEventDrain(db, { timeoutSeconds: 60 });
+  console.log(`\n${workload}: workerd CPU per request, ${requests} sequential requests a round, until the events drained`);
+  for (let round = 0; round < 3; round++) {
+    const t0 = ticks();
+    const w0 = performance.now();
+    for (let i = 0; i < requests; i++) await send(target);
+    const wall = performance.now() - w0;
+    await waitForEventDrain(db, { timeoutSeconds: 60 });
+    console.log(`  round ${round + 1}: ${(((ticks() - t0) * 10) / requests).toFixed(2)} ms CPU, ${(wall / requests).toFixed(2)} ms wall per request`);
   }
 }
 
