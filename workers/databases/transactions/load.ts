@@ -1,29 +1,28 @@
 /**
  * What a replay needs, loaded before it runs: the tables the operations name (fresh definitions,
- * visible to the caller), the committed rows they touch with their fingerprints, and the rows each
- * bulkUpdate/bulkDelete's queries select now. Then the replay itself, shared by staging (to refuse
- * a bad operation early), reads through the transaction, and the commit.
+ * visible to the caller) and the committed rows they name with their fingerprints; the rows a
+ * bulkUpdate/bulkDelete's queries select are found during the replay, over the table as the
+ * operations before it leave it (overlay.ts), and loaded then. The replay itself is shared by
+ * staging (to refuse a bad operation early), reads through the transaction, and the commit.
  */
 import { ApiError } from '../../lib/errors';
 import { parseJsonBig } from '../../lib/json-big';
 import type { Principal } from '../../lib/principal';
 import { DOCUMENTS_API, TABLES_API, type RowApi } from '../row-values';
 import { idOf } from '../rows-bulk';
-import { matchingRows } from '../rows-list';
 import { decodeRow, rowSelectSql, type StoredRow } from '../rows-store';
 import { ident } from '../schema-sql';
 import { loadFresh } from '../table-cache';
 import type { TableDef } from '../types';
 import { fingerprintSql, type StagedOp } from './operations';
-import { Replay } from './replay';
+import { matchOverlay } from './overlay';
+import { Replay, type Matcher } from './replay';
 
 export interface Loaded {
   /** Per operation, its table and API. */
   targets: { table: TableDef; api: RowApi }[];
   /** `${tableSeq}:${rowId}` → the committed row and its fingerprint. */
   rows: Map<string, { row: StoredRow; fingerprint: string }>;
-  /** Per bulkUpdate/bulkDelete operation index, the rows its queries select. */
-  matched: Map<number, StoredRow[]>;
 }
 
 const apiOf = (op: Pick<StagedOp, 'flavor'>) => (op.flavor === 'legacy' ? DOCUMENTS_API : TABLES_API);
@@ -53,21 +52,17 @@ export async function loadFor(db: D1Database, principal: Principal, ops: readonl
     return byRef.get(key)!;
   };
   const targets = await Promise.all(ops.map(resolve));
-  const matched = new Map<number, StoredRow[]>();
   const wanted = new Map<TableDef, Set<string>>();
   const want = (table: TableDef, id: string) => wanted.set(table, (wanted.get(table) ?? new Set()).add(id));
-  for (const [i, op] of ops.entries()) {
-    const { table, api } = targets[i];
-    if (op.action === 'bulkUpdate' || op.action === 'bulkDelete') {
-      const queries = ((op.data as Record<string, unknown>).queries ?? []) as string[];
-      const rows = await matchingRows(db, table, api, queries);
-      matched.set(i, rows);
-      for (const r of rows) want(table, r.id);
-    }
-    for (const id of idsOf(op)) want(table, id);
-  }
+  for (const [i, op] of ops.entries()) for (const id of idsOf(op)) want(targets[i].table, id);
   if (extra) want((await resolve(extra.op)).table, extra.id);
   const rows = new Map<string, { row: StoredRow; fingerprint: string }>();
+  await loadRows(db, wanted, rows);
+  return { targets, rows };
+}
+
+/** The committed rows `wanted` names, with their fingerprints, into `rows` (one batch). */
+async function loadRows(db: D1Database, wanted: Map<TableDef, Set<string>>, rows: Loaded['rows']): Promise<void> {
   const tables = [...wanted.keys()];
   if (tables.length) {
     const results = await db.batch<Record<string, unknown>>(
@@ -81,13 +76,18 @@ export async function loadFor(db: D1Database, principal: Principal, ops: readonl
       for (const raw of results[i].results) rows.set(`${table.seq}:${raw._uid}`, { row: decodeRow(table, raw), fingerprint: String(raw._fingerprint) });
     });
   }
-  return { targets, rows, matched };
 }
 
 /** The operations replayed over what `loaded` holds. */
 export async function replay(principal: Principal, ops: readonly StagedOp[], loaded: Loaded, now: string, db: D1Database): Promise<Replay> {
-  const r = new Replay(principal, (table, id) => loaded.rows.get(`${table.seq}:${id}`)?.row ?? null, now, db);
-  for (const [i, op] of ops.entries()) await r.apply(op, loaded.targets[i].table, loaded.targets[i].api, loaded.matched.get(i));
+  const match: Matcher = async (table, api, states, queries) => {
+    const found = await matchOverlay(db, principal, table, api, states, queries);
+    const missing = found.filter((row) => !states.some((s) => s.id === row.id) && !loaded.rows.has(`${table.seq}:${row.id}`));
+    if (missing.length) await loadRows(db, new Map([[table, new Set(missing.map((row) => row.id))]]), loaded.rows);
+    return found;
+  };
+  const r = new Replay(principal, (table, id) => loaded.rows.get(`${table.seq}:${id}`)?.row ?? null, now, db, match);
+  for (const [i, op] of ops.entries()) await r.apply(op, loaded.targets[i].table, loaded.targets[i].api);
   return r;
 }
 

@@ -17,7 +17,7 @@ import { queryTargetFor } from '../query-target';
 import { canAccessRow, readScope } from '../row-permissions';
 import { toSqlValue } from '../row-values';
 import { bindable, listWording, type RowPage } from '../rows-list';
-import { decodeRow, q, rowSelectSql } from '../rows-store';
+import { decodeRow, q, rowSelectSql, type StoredRow } from '../rows-store';
 import type { RowApi } from '../row-values';
 import { sqlType } from '../schema-sql';
 import type { TableDef } from '../types';
@@ -76,23 +76,37 @@ function overlayTarget(table: TableDef): QueryTarget {
 }
 
 /** One page (and its `total`) of `table` as the transaction would leave it, in one batch. */
-export async function listOverlay(
-  db: D1Database,
-  principal: Principal,
-  table: TableDef,
-  api: RowApi,
-  states: readonly RowState[],
-  queries: readonly string[],
-  includeTotal: boolean,
+export function listOverlay(
+  db: D1Database, principal: Principal, table: TableDef, api: RowApi, states: readonly RowState[], queries: readonly string[], includeTotal: boolean,
+): Promise<RowPage> {
+  return runOverlay(db, principal, table, api, states, queries, { includeTotal, unlimited: false });
+}
+
+/**
+ * The rows a staged bulkUpdate/bulkDelete's queries select at its place in the transaction: over
+ * the table as the operations before it leave it (Appwrite applies a transaction's operations in
+ * order, so earlier staged rows are seen); without a `limit` query, every match.
+ */
+export async function matchOverlay(
+  db: D1Database, principal: Principal, table: TableDef, api: RowApi, states: readonly RowState[], queries: readonly string[],
+): Promise<StoredRow[]> {
+  const unlimited = !queries.some((x) => /"method"\s*:\s*"limit"/.test(x));
+  return (await runOverlay(db, principal, table, api, states, queries, { includeTotal: false, unlimited })).rows;
+}
+
+async function runOverlay(
+  db: D1Database, principal: Principal, table: TableDef, api: RowApi, states: readonly RowState[], queries: readonly string[],
+  opts: { includeTotal: boolean; unlimited: boolean },
 ): Promise<RowPage> {
   const cte = overlayCte(table, principal, states);
   const target = overlayTarget(table);
   const compiled = compileQueries(queries, target, { paramBudget: 80 - cte.params.length });
+  if (opts.unlimited) compiled.limit = -1;
   const run = (sql: string, params: readonly unknown[]) => db.prepare(cte.sql + sql).bind(...bindable([...cte.params, ...params]));
   const cursor = cursorRowSql(target, compiled);
   const page = listSql(target, compiled, { columns: rowSelectSql(table) });
   const statements = [...(cursor ? [run(cursor.sql, cursor.params)] : []), run(page.sql, page.params)];
-  if (includeTotal) {
+  if (opts.includeTotal) {
     const count = countSql(target, compiled, { max: COUNT_LIMIT });
     statements.push(run(count.sql, count.params));
   }
@@ -100,7 +114,7 @@ export async function listOverlay(
   if (cursor) assertCursorRow(results.shift()!.results[0] ?? null, compiled, listWording(api));
   const [rows, counted] = results;
   return {
-    total: includeTotal ? Number(counted.results[0]?.total ?? 0) : 0,
+    total: opts.includeTotal ? Number(counted.results[0]?.total ?? 0) : 0,
     rows: finishPage(rows.results, compiled).map((r) => decodeRow(table, r)),
     select: compiled.select,
   };

@@ -38,6 +38,9 @@ export interface RowState {
 
 type Data = Record<string, unknown>;
 
+/** The rows of `table` a bulk call's `queries` select over the table as `states` leave it (overlay.ts). */
+export type Matcher = (table: TableDef, api: RowApi, states: RowState[], queries: string[]) => Promise<StoredRow[]>;
+
 function permissionsOf(data: Data): string[] | null | undefined {
   const raw = data.$permissions;
   if (raw === undefined || raw === null) return raw;
@@ -62,7 +65,13 @@ export class Replay {
     private readonly now: string,
     /** Operators are computed in SQL (staged-operators.ts). */
     private readonly db: D1Database,
+    private readonly match: Matcher,
   ) {}
+
+  private matches(table: TableDef, api: RowApi, data: Data): Promise<StoredRow[]> {
+    const states = [...this.states.values()].filter((s) => s.table.seq === table.seq);
+    return this.match(table, api, states, (data.queries ?? []) as string[]);
+  }
 
   state(table: TableDef, api: RowApi, id: string): RowState {
     const key = `${table.seq}:${id}`;
@@ -75,8 +84,8 @@ export class Replay {
     return st;
   }
 
-  /** Applies one staged operation; `matched` are the rows a bulkUpdate/bulkDelete's queries select. */
-  async apply(op: StagedOp, table: TableDef, api: RowApi, matched: StoredRow[] = []): Promise<void> {
+  /** Applies one staged operation; a bulkUpdate/bulkDelete's queries select rows as the operations before it leave them. */
+  async apply(op: StagedOp, table: TableDef, api: RowApi): Promise<void> {
     const data = op.data as Data;
     if (op.action.startsWith('bulk')) assertNoRelationships(table);
     switch (op.action) {
@@ -101,11 +110,11 @@ export class Replay {
         return;
       case 'bulkUpdate':
         assertKey(this.principal);
-        for (const row of matched) if (this.state(table, api, row.id).row) await this.update(table, api, row.id, (data.data ?? {}) as Data, 'update');
+        for (const row of await this.matches(table, api, data)) await this.update(table, api, row.id, (data.data ?? {}) as Data, 'update');
         return;
       case 'bulkDelete':
         assertKey(this.principal);
-        for (const row of matched) if (this.state(table, api, row.id).row) this.remove(table, api, row.id);
+        for (const row of await this.matches(table, api, data)) this.remove(table, api, row.id);
         return;
     }
   }
