@@ -27,6 +27,11 @@ export interface WriteContext {
   api: RowApi;
   /** Where the related rows this write creates or updates are noted, for their events after the commit. */
   changes?: RelatedChanges;
+  /**
+   * Rows not stored yet that the same batch creates first (a transaction's own creates,
+   * transactions/commit.ts): they may be linked by id, not updated as nested rows.
+   */
+  staged?: (table: TableDef, id: string) => StoredRow | null;
 }
 
 /** Keys of nested rows that are not data. */
@@ -99,6 +104,13 @@ async function oneRelation(ctx: WriteContext, table: TableDef, ownerId: string, 
     const usable = principal.kind === 'key' || (state.databaseEnabled && related.enabled);
     const ids = items.map((item) => (typeof item === 'string' ? item : typeof item.$id === 'string' ? resolveId(item.$id, '$id') : null));
     const existing = await rowsById(db, related, ids.filter((id): id is string => id !== null));
+    const pending = new Set<string>();
+    for (const id of ids) {
+      const row = id !== null && !existing.has(id) ? ctx.staged?.(related, id) : null;
+      if (!row) continue;
+      existing.set(row.id, row);
+      pending.add(row.id);
+    }
     const readable = (row: StoredRow | undefined): row is StoredRow => !!row && usable && canAccessRow(principal, related, row.permissions, 'read');
     for (const [i, item] of items.entries()) {
       if (typeof item === 'string') {
@@ -111,6 +123,7 @@ async function oneRelation(ctx: WriteContext, table: TableDef, ownerId: string, 
       const { data, relations } = splitRelationData(related, Object.fromEntries(Object.entries(item).filter(([k]) => !NESTED_META.has(k))));
       const permissions = Array.isArray(item.$permissions) ? (item.$permissions as string[]) : null;
       const found = existing.get(id);
+      if (pending.has(id)) invalid(`Related row "${id}" of relationship "${rel.key}" is created in this transaction: link it by id.`);
       if (found) {
         if (!readable(found)) invalid(`Related row "${id}" of relationship "${rel.key}" was not found in "${related.id}".`);
         const perms = resolveRowPermissions(principal, permissions, found.permissions);

@@ -18,6 +18,7 @@ import { decodeRow, deleteStatements, insertStatements, updateStatements, type S
 import { RelatedChanges } from '../relationships/changes';
 import { deleteRelationsPlan } from '../relationships/delete';
 import type { RowApi } from '../row-values';
+import type { TableDef } from '../types';
 import { relationStatements } from '../relationships/write';
 import { fingerprintOf } from './operations';
 import { loadFor, replay, stagedOperations } from './load';
@@ -56,6 +57,13 @@ function constraintError(e: unknown, states: RowState[]): ApiError | null {
   return new ApiError(api.errors.uniqueViolation);
 }
 
+/** Rows the transaction creates (inserted by the batch before any link), for links by id to them. */
+export function stagedCreates(states: Iterable<RowState>): (table: TableDef, id: string) => StoredRow | null {
+  const created = new Map<string, StoredRow>();
+  for (const st of states) if (!st.start && st.row) created.set(`${st.table.seq}:${st.id}`, st.row);
+  return (table, id) => created.get(`${table.seq}:${id}`) ?? null;
+}
+
 /**
  * Each touched row's own statements (in `written`, by index from `offset`), then the relationship
  * values the transaction's writes carry: nested rows and links, after every row of its own exists.
@@ -65,6 +73,7 @@ async function rowWrites(
   db: D1Database, principal: Principal, states: RowState[], written: Written[], offset: number, related: Map<RowApi, RelatedChanges>,
 ): Promise<D1PreparedStatement[]> {
   const changesOf = (api: RowApi) => related.get(api) ?? related.set(api, new RelatedChanges()).get(api)!;
+  const staged = stagedCreates(states);
   const out: D1PreparedStatement[] = [];
   const links: D1PreparedStatement[] = [];
   for (const st of states) {
@@ -75,7 +84,7 @@ async function rowWrites(
       out.push(...(await deleteRelationsPlan(db, api, table, [st.id], changesOf(api))), ...deleteStatements(db, table, [start!.seq]));
       continue;
     }
-    if (st.relations.length) links.push(...(await relationStatements({ db, principal, api, changes: changesOf(api) }, table, st.id, st.relations)));
+    if (st.relations.length) links.push(...(await relationStatements({ db, principal, api, changes: changesOf(api), staged }, table, st.id, st.relations)));
     const values = new Map(table.columns.map((c) => [c.key, end.values[c.key]]));
     const writes = start
       ? updateStatements(db, table, api, start, values, end.permissions, end.updatedAt, end.createdAt === start.createdAt ? undefined : end.createdAt)

@@ -14,6 +14,7 @@ import type { StoredRow } from '../rows-store';
 import { idOf } from '../rows-bulk';
 import type { TableDef } from '../types';
 import { relationStatements, splitRelationData } from '../relationships/write';
+import { stagedCreates } from './commit';
 import { idsOf, loadFor, replay, stagedOperations, type Loaded } from './load';
 import { checkShape, fingerprintOf, weight, type StagedOp } from './operations';
 import type { Replay } from './replay';
@@ -30,12 +31,14 @@ function withIds(op: StagedOp): StagedOp {
  * row missing or unreadable, a nested row refused) is refused now, with the error the direct write
  * gives. The statements built here are dropped: the commit builds its own on the rows as they are then.
  */
-async function checkRelations(db: D1Database, principal: Principal, ops: StagedOp[], targets: Loaded['targets']): Promise<void> {
+async function checkRelations(
+  db: D1Database, principal: Principal, ops: StagedOp[], targets: Loaded['targets'], staged: ReturnType<typeof stagedCreates>,
+): Promise<void> {
   for (const [i, op] of ops.entries()) {
     if (!op.rowId || !['create', 'update', 'upsert'].includes(op.action)) continue;
     const { table, api } = targets[i];
     const { relations } = splitRelationData(table, op.data as Record<string, unknown>);
-    if (relations.length) await relationStatements({ db, principal, api }, table, op.rowId, relations);
+    if (relations.length) await relationStatements({ db, principal, api, staged }, table, op.rowId, relations);
   }
 }
 
@@ -49,7 +52,7 @@ export async function stageOperations(db: D1Database, principal: Principal, t: T
   const loaded = await loadFor(db, principal, all);
   const result = await replay(principal, all, loaded, nowDate(), db);
   const first = all.length - ops.length;
-  await checkRelations(db, principal, ops, loaded.targets.slice(first));
+  await checkRelations(db, principal, ops, loaded.targets.slice(first), stagedCreates(result.states.values()));
   const statements: D1PreparedStatement[] = [
     guardStatement(db, "EXISTS (SELECT 1 FROM transactions WHERE id = ?1 AND status = 'pending' AND operations + ?2 <= ?3 AND expires_at >= ?4)", [t.id, added, MAX_OPERATIONS, nowDate()]),
   ];

@@ -93,6 +93,17 @@ describe('relationships in a transaction', () => {
     expect(read).toMatchObject({ title: 'hello', author: { $id: 'a1', name: 'Ann' } });
   });
 
+  it('a row created earlier in the transaction can be linked by id (not updated as a nested row)', async () => {
+    const { authors, posts } = await blog();
+    const tx = await begin();
+    await ok(await post(authors, { rowId: 'new', data: { name: 'New' }, transactionId: tx }), 201);
+    await ok(await post(posts, { rowId: 'p', data: { title: 'T', author: 'new' }, transactionId: tx }), 201);
+    expect(await errorOf(await post(posts, { rowId: 'q', data: { title: 'U', author: { $id: 'new', name: 'X' } }, transactionId: tx }))).toMatchObject({ code: 400, type: 'relationship_value_invalid' });
+    await ok(await commit(tx));
+    const read = await ok<Json>(await get(`${posts}/p?queries[]=${encodeURIComponent(JSON.stringify({ method: 'select', values: ['*', 'author.*'] }))}`));
+    expect(read).toMatchObject({ author: { $id: 'new', name: 'New' } });
+  });
+
   it('a bad relationship value is refused when staged', async () => {
     const { posts } = await blog();
     const tx = await begin();
