@@ -1,4 +1,4 @@
-// `npm run bench:profile [-- --workload=get|list|list-on|create|account] [--requests=2000] [--cpu]`:
+// `npm run bench:profile [-- --workload=get|list|list-on|create|account|ping] [--requests=2000] [--cpu]`:
 // where Ledge's Worker CPU goes on one hot path. Starts the built bundle under Miniflare with the
 // V8 inspector on, sets the workload up through the API (a signed-in user, a table with an index,
 // a few thousand rows), samples the CPU of the `ledge` isolate while sending the same request
@@ -104,13 +104,14 @@ async function setUp(api, server) {
     get: { url: `${rows}/r11`, headers: h },
     list: { url: `${rows}?${list}`, headers: h },
     account: { url: server.ledgeUrl('/account'), headers: h },
+    ping: { url: server.ledgeUrl('/ping'), headers: api.projectHeaders },
     create: { method: 'POST', url: rows, expect: 201, headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ rowId: 'unique()', data: { status: 'new', score: 1, title: 'created' } }) },
   };
   if (workload === 'list-on') {
     await api.must('PUT', '/tablesdb/prof/tables/items', { key: true, body: { name: 'Items', permissions: ['create("users")'], rowSecurity: true } });
     return targets.list;
   }
-  if (!targets[workload]) throw new Error(`unknown workload ${workload}: get, list, list-on, create, account`);
+  if (!targets[workload]) throw new Error(`unknown workload ${workload}: get, list, list-on, create, account, ping`);
   return targets[workload];
 }
 

@@ -50,7 +50,8 @@ function int(value: string | undefined, fallback: number): number {
 const parsed = new WeakMap<object, Config>();
 
 export function readConfig(env: Env): Config {
-  let config = parsed.get(env);
+  // A request's env may be derived from the isolate's (middleware/d1-session.ts): same vars.
+  let config = parsed.get(env) ?? parsed.get(Object.getPrototypeOf(env) as object);
   if (!config) {
     config = Object.freeze(parseConfig(env));
     parsed.set(env, config);

@@ -41,13 +41,21 @@ function send(db: D1Database, path: string, headers: Record<string, string> = {}
 describe('read replicas: D1 sessions and X-Ledge-Bookmark', () => {
   it('a guest read starts from the bookmark it sends, and gets the next one back', async () => {
     const { db, constraints } = recordingDb();
-    const first = await send(db, '/v1/locale/codes');
+    const first = await send(db, '/v1/tablesdb/none/tables/none/rows');
     expect(constraints).toEqual(['first-unconstrained']);
     const bookmark = first.headers.get(BOOKMARK_HEADER)!;
     expect(bookmark).toMatch(/^00000001-/);
     const second = await send(db, '/v1/tablesdb/none/tables/none/rows', { [BOOKMARK_HEADER]: bookmark });
     expect(constraints[1]).toBe(bookmark);
     expect(second.headers.get(BOOKMARK_HEADER)).toMatch(/^00000002-/);
+  });
+
+  it('a request that never reads D1 opens no session and sends no bookmark (the client keeps its last)', async () => {
+    const { db, constraints } = recordingDb();
+    const res = await send(db, '/v1/locale/codes', { [BOOKMARK_HEADER]: '00000001-00000000-00000000-aaaa' });
+    expect(res.status).toBe(200);
+    expect(constraints).toEqual([]);
+    expect(res.headers.get(BOOKMARK_HEADER)).toBeNull();
   });
 
   it('a credentialed request starts on the primary, whatever bookmark it carries', async () => {
