@@ -5,16 +5,13 @@
  * batch; a rollback discarding all of it; a stranger refused another user's transaction.
  */
 import { ID, Operator, Permission, Query, Role, TablesDB } from 'appwrite';
-import { RelationMutate, RelationshipType, TablesDB as ServerTablesDB, Users } from 'node-appwrite';
+import { RelationMutate, RelationshipType, TablesDB as ServerTablesDB } from 'node-appwrite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ledge, refusal, serverClient } from './support/ledge';
-import { uniqueEmail, webUser } from './support/web-client';
+import { signedInWebUser } from './support/signed-in';
 
 async function signedInUser() {
-  const email = uniqueEmail('txr');
-  await new Users(serverClient()).create({ userId: ID.unique(), email, password: 'a-good-password-1', name: 'Txr' });
-  const user = webUser(ledge);
-  await user.as(() => user.account.createEmailPasswordSession({ email, password: 'a-good-password-1' }));
+  const user = await signedInWebUser('txr', 'Txr');
   return { ...user, tablesDB: new TablesDB(user.client) };
 }
 type User = Awaited<ReturnType<typeof signedInUser>>;

@@ -4,16 +4,13 @@
  * for operators and transactions, as the SDKs serialise them (Operator.* strings, createOperations).
  */
 import { Condition, ID, Operator, Permission, Role, TablesDB } from 'appwrite';
-import { Operator as ServerOperator, TablesDB as ServerTablesDB, Users } from 'node-appwrite';
+import { Operator as ServerOperator, TablesDB as ServerTablesDB } from 'node-appwrite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ledge, refusal, serverClient } from './support/ledge';
-import { uniqueEmail, webUser } from './support/web-client';
+import { signedInWebUser } from './support/signed-in';
 
 async function signedInUser() {
-  const email = uniqueEmail('tx');
-  await new Users(serverClient()).create({ userId: ID.unique(), email, password: 'a-good-password-1', name: 'Tx' });
-  const user = webUser(ledge);
-  await user.as(() => user.account.createEmailPasswordSession({ email, password: 'a-good-password-1' }));
+  const user = await signedInWebUser('tx', 'Tx');
   return { ...user, tablesDB: new TablesDB(user.client) };
 }
 type User = Awaited<ReturnType<typeof signedInUser>>;

@@ -8,8 +8,9 @@ import { Account, Channel, Client, ID, Permission, Query, Realtime, Role, Tables
 import { Presences, TablesDB as ServerTablesDB, Users, type Models as ServerModels } from 'node-appwrite';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledge, serverClient } from './support/ledge';
+import { signedInWebUser } from './support/signed-in';
 import { installRealtimeGlobals } from './support/realtime';
-import { uniqueEmail, webUser } from './support/web-client';
+import { uniqueEmail } from './support/web-client';
 
 type Message = { events: string[]; channels: string[]; timestamp: string; payload: Record<string, unknown>; subscriptions: string[] };
 type Row = Models.Row & { status?: string; views?: number };
@@ -22,11 +23,8 @@ let databaseId: string;
 const tableId = 'posts';
 
 async function signedInUser() {
-  const email = uniqueEmail('rt');
-  const created = await new Users(serverClient()).create({ userId: ID.unique(), email, password: PASSWORD, name: 'Listener' });
-  const user = webUser(ledge);
-  await user.as(() => user.account.createEmailPasswordSession({ email, password: PASSWORD }));
-  return { ...user, id: created.$id, email, tablesDB: new TablesDB(user.client), realtime: new Realtime(user.client) };
+  const user = await signedInWebUser('rt', 'Listener');
+  return { ...user, tablesDB: new TablesDB(user.client), realtime: new Realtime(user.client) };
 }
 
 /** Collects the messages a subscription callback receives. */

@@ -7,22 +7,19 @@
  * SDK, and the delete events of a cascade heard by a realtime subscriber.
  */
 import { Channel, ID, Permission, Query, Realtime, Role, TablesDB } from 'appwrite';
-import { RelationMutate, RelationshipType, TablesDB as ServerTablesDB, Users } from 'node-appwrite';
+import { RelationMutate, RelationshipType, TablesDB as ServerTablesDB } from 'node-appwrite';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ledge, refusal, serverClient } from './support/ledge';
+import { signedInWebUser } from './support/signed-in';
 import { installRealtimeGlobals } from './support/realtime';
-import { uniqueEmail, webUser } from './support/web-client';
 
 installRealtimeGlobals();
 
 type Row = Record<string, unknown> & { $id: string };
 
 async function signedInUser() {
-  const email = uniqueEmail('rel');
-  const created = await new Users(serverClient()).create({ userId: ID.unique(), email, password: 'a-good-password-1', name: 'Writer' });
-  const user = webUser(ledge);
-  await user.as(() => user.account.createEmailPasswordSession({ email, password: 'a-good-password-1' }));
-  return { ...user, id: created.$id, tablesDB: new TablesDB(user.client), realtime: new Realtime(user.client) };
+  const user = await signedInWebUser('rel', 'Writer');
+  return { ...user, tablesDB: new TablesDB(user.client), realtime: new Realtime(user.client) };
 }
 
 type User = Awaited<ReturnType<typeof signedInUser>>;

@@ -7,7 +7,7 @@
  */
 import { AppwriteException, Databases, ID, Permission, Query, Role, TablesDB, type Models } from 'appwrite';
 import fc from 'fast-check';
-import { TablesDB as ServerTablesDB, TablesDBIndexType, Users } from 'node-appwrite';
+import { TablesDB as ServerTablesDB, TablesDBIndexType } from 'node-appwrite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseQueries } from '../workers/lib/query';
 import { queryTargetFor } from '../workers/databases/query-target';
@@ -15,7 +15,7 @@ import { queryCaseArb, rowsArb } from '../workers/lib/query/testing/arbitraries'
 import { QUERY_TEST_TABLE as TEST_TABLE } from '../workers/databases/testing/query-table';
 import { runOracle, type OracleRow } from '../workers/lib/query/testing/oracle';
 import { ledge, refusal, serverClient } from './support/ledge';
-import { uniqueEmail, webUser } from './support/web-client';
+import { signedInWebUser } from './support/signed-in';
 
 /** The columns of the `posts` table (and its legacy twin) these tests write. */
 type Post = { text: string; likes: number; tags: string[] };
@@ -23,11 +23,8 @@ type Post = { text: string; likes: number; tags: string[] };
 const target = queryTargetFor(TEST_TABLE);
 
 async function signedInUser() {
-  const email = uniqueEmail('rows');
-  const created = await new Users(serverClient()).create({ userId: ID.unique(), email, password: 'a-good-password-1', name: 'Rower' });
-  const user = webUser(ledge);
-  await user.as(() => user.account.createEmailPasswordSession({ email, password: 'a-good-password-1' }));
-  return { ...user, id: created.$id, tablesDB: new TablesDB(user.client), databases: new Databases(user.client) };
+  const user = await signedInWebUser('rows', 'Rower');
+  return { ...user, tablesDB: new TablesDB(user.client), databases: new Databases(user.client) };
 }
 
 type User = Awaited<ReturnType<typeof signedInUser>>;
