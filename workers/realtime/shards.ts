@@ -4,8 +4,18 @@
  * hibernated sockets and serves about 1,000 requests a second, so the shard count bounds how many
  * sockets one object fans out to, while every publish costs one RPC per shard.
  */
+
+/** Ids are plain values (a hash of the name), so each isolate derives them once; stubs stay per request. */
+const ids = new WeakMap<Env['REALTIME'], DurableObjectId[]>();
+
+function shardId(ns: Env['REALTIME'], index: number): DurableObjectId {
+  let known = ids.get(ns);
+  if (!known) ids.set(ns, (known = []));
+  return (known[index] ??= ns.idFromName(`shard:${index}`));
+}
+
 export function shard(env: Env, index: number) {
-  return env.REALTIME.get(env.REALTIME.idFromName(`shard:${index}`));
+  return env.REALTIME.get(shardId(env.REALTIME, index));
 }
 
 export function allShards(env: Env, count: number) {
