@@ -6,9 +6,10 @@ import { parseRuntimeQueries } from '../workers/lib/query';
 import { deliver } from '../workers/realtime/hub/deliver';
 import { countFrame, errorFrame, handleFrame, parseFrame, type HubContext } from '../workers/realtime/hub/frames';
 import { endPresences, presenceFrame } from '../workers/realtime/hub/presence-frames';
-import { ReplayBuffer } from '../workers/realtime/hub/replay';
+import { discardReplay, ReplayBuffer, type ReplaySource, type ReplayWindow } from '../workers/realtime/hub/replay';
 import { deliverReplay } from '../workers/realtime/hub/replay-frames';
 import { HubStore, type LiveSocket } from '../workers/realtime/hub/store';
+import { isKeeper, KEEPER, shard } from '../workers/realtime/shards';
 import { IDENTITY_HEADER, type HubBatch, type RoleUpdate, type SocketAttachment, type SocketIdentity } from '../workers/realtime/hub/types';
 
 /**
@@ -16,17 +17,23 @@ import { IDENTITY_HEADER, type HubBatch, type RoleUpdate, type SocketAttachment,
  * (`acceptWebSocket`); `{"type":"ping"}` is answered by the runtime without waking the object.
  * The Worker authenticates the upgrade and hands over the socket's identity; the hub speaks the
  * rest of Appwrite's protocol (frames.ts), fans out what the realtime sink publishes (deliver.ts),
- * applies role changes at once, and keeps the replay buffer. All state is in the sockets'
- * attachments and the object's SQLite storage (store.ts), so eviction loses nothing.
+ * applies role changes at once, and answers replay requests; shard 0 (the keeper) also keeps the
+ * replay buffer for every shard (replay.ts). All state is in the sockets' attachments and the
+ * object's SQLite storage (store.ts), so eviction loses nothing.
  */
 export class RealtimeHub extends DurableObject<Env> {
   private readonly store: HubStore;
-  private readonly buffer: ReplayBuffer;
+  /** The replay buffer, on the keeper only. */
+  private readonly buffer: ReplayBuffer | null;
+  private readonly replay: ReplaySource;
+  private discarded = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new HubStore(ctx);
-    this.buffer = new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000, (p) => ctx.waitUntil(p));
+    const buffer = isKeeper(env, ctx.id) ? new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000, (p) => ctx.waitUntil(p)) : null;
+    this.buffer = buffer;
+    this.replay = buffer ? (since) => buffer.window(since) : (since) => shard(env, KEEPER).replayWindow(since);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -35,7 +42,7 @@ export class RealtimeHub extends DurableObject<Env> {
       env: this.env,
       executionCtx: { waitUntil: (p) => this.ctx.waitUntil(p) },
       store: this.store,
-      replay: this.buffer,
+      replay: this.replay,
       presence: (live, data) => presenceFrame(this.context(), live, data),
     };
   }
@@ -61,7 +68,7 @@ export class RealtimeHub extends DurableObject<Env> {
     const subscriptions = keys.every((k, i) => k === i) ? Object.values(mapping) : mapping;
     server.send(JSON.stringify({ type: 'connected', data: { channels: identity.legacy?.channels ?? [], subscriptions, user: identity.user } }));
     if (identity.since !== null && identity.legacy) {
-      server.send(JSON.stringify({ type: 'response', data: { to: 'replay', success: true, ...(await deliverReplay(this.store, this.buffer, live, identity.since)) } }));
+      server.send(JSON.stringify({ type: 'response', data: { to: 'replay', success: true, ...(await deliverReplay(this.store, this.replay, live, identity.since)) } }));
     }
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -102,7 +109,7 @@ export class RealtimeHub extends DurableObject<Env> {
     this.forget(ws);
   }
 
-  /** Applies role changes, then fans the messages out and keeps them for replay. Returns frames sent. */
+  /** Applies role changes, then fans the messages out (and on the keeper keeps them for replay). Returns frames sent. */
   async publish(batch: HubBatch): Promise<number> {
     this.store.load();
     for (const update of batch.updates ?? []) this.apply(update);
@@ -113,8 +120,17 @@ export class RealtimeHub extends DurableObject<Env> {
       delivered += result.delivered;
       for (const live of result.expired) this.end(live, new ApiError('realtime_policy_violation', 'The session has expired.'));
     }
-    this.buffer.record(messages);
+    if (this.buffer) this.buffer.record(messages);
+    else if (!this.discarded) {
+      this.discarded = true;
+      this.ctx.waitUntil(discardReplay(this.ctx.storage));
+    }
     return delivered;
+  }
+
+  /** The keeper's replay window since `since` (Unix ms), for a socket on another shard (other shards ask the keeper). */
+  async replayWindow(since: number): Promise<ReplayWindow> {
+    return this.replay(since);
   }
 
   /** Users with a socket here holding any of `roles` (a deleted team's members). */

@@ -3,6 +3,9 @@
  * publish goes to every shard, and each filters its own sockets. One object keeps at most 32,768
  * hibernated sockets and serves about 1,000 requests a second, so the shard count bounds how many
  * sockets one object fans out to, while every publish costs one RPC per shard.
+ *
+ * Shard 0 is also the replay keeper (hub/replay.ts): the one shard that records what is published,
+ * and answers every other shard's replay requests.
  */
 
 /** Ids are plain values (a hash of the name), so each isolate derives them once; stubs stay per request. */
@@ -24,4 +27,11 @@ export function allShards(env: Env, count: number) {
 
 export function randomShard(count: number): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] % count;
+}
+
+export const KEEPER = 0;
+
+/** Whether the hub with this id is the replay keeper. */
+export function isKeeper(env: Env, id: DurableObjectId): boolean {
+  return shardId(env.REALTIME, KEEPER).equals(id);
 }

@@ -10,8 +10,9 @@ import { allShards } from './shards';
 /**
  * Realtime delivery, as an after-commit sink (events/publish.ts): each request's committed events
  * go straight to every hub shard in one RPC per shard, inside `waitUntil`, never through the queue
- * and never on the response path. Generic over LedgeEvent: channels come from the event name
- * (channels.ts), the ACL from the roles the publisher computed.
+ * and never on the response path: first to the replay keeper, then to the others at once. Generic
+ * over LedgeEvent: channels come from the event name (channels.ts), the ACL from the roles the
+ * publisher computed.
  *
  * Identity events also change who listens: a user whose roles may have moved (labels,
  * verification, status, sessions, memberships) gets fresh roles and live sessions from D1, sent
@@ -70,7 +71,10 @@ export async function deliverRealtime(env: Env, events: LedgeEvent[]): Promise<v
   const batch: HubBatch = { messages };
   if (affected.users.size) batch.updates = await roleUpdates(env, [...affected.users]);
   if (messages.length === 0 && !batch.updates?.length) return;
-  const results = await Promise.allSettled(shards.map((s) => s.publish(batch)));
+  // The keeper records first, so no shard can send an event its replay window lacks (hub/replay.ts).
+  const [keeper, ...others] = shards;
+  const first = await Promise.allSettled([keeper.publish(batch)]);
+  const results = [...first, ...(await Promise.allSettled(others.map((s) => s.publish(batch))))];
   const failed = results.filter((r) => r.status === 'rejected');
   if (failed.length) throw new AggregateError(failed.map((f) => (f as PromiseRejectedResult).reason), `${failed.length} of ${shards.length} realtime shards failed`);
 }

@@ -7,7 +7,7 @@ import { convertChannels, rebindAccountChannels } from '../channels';
 import { identifySessionValue } from '../identify';
 import { LIMITS } from '../limits';
 import { deliverReplay } from './replay-frames';
-import type { ReplayBuffer } from './replay';
+import type { ReplaySource } from './replay';
 import type { HubStore, LiveSocket } from './store';
 import type { SubscriptionRequest } from './types';
 
@@ -19,7 +19,8 @@ import type { SubscriptionRequest } from './types';
  */
 export interface HubContext extends AuthContext {
   store: HubStore;
-  replay: ReplayBuffer;
+  /** Replay windows: the keeper's own buffer, or one RPC to it. */
+  replay: ReplaySource;
   /** Presence frames (Appwrite 1.9), handled with D1 by the presence store. */
   presence(live: LiveSocket, data: unknown): Promise<Record<string, unknown>>;
 }

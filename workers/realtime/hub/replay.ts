@@ -1,12 +1,15 @@
 import type { HubMessage } from './types';
 
 /**
- * The replay buffer (a Ledge extension): every message a shard publishes stays in its storage for
- * `windowMs`, so a client that reconnects can ask for what it missed. Every publish reaches every
- * shard, so any shard can answer for any client. `coveredSince` is the oldest time from which
- * the shard holds every event: the later of its creation and the window's start.
+ * The replay buffer (a Ledge extension): every published message stays in storage for `windowMs`,
+ * so a client that reconnects can ask for what it missed. One shard, the keeper (shards.ts), keeps
+ * it for all: the sink publishes to the keeper first and to the other shards only once the keeper
+ * has recorded the batch, so any event a socket could have been sent on any shard is already here
+ * when that socket asks. Other shards fetch a window with one RPC and filter it for their socket
+ * (replay-frames.ts). `coveredSince` is the oldest time from which the keeper holds every event:
+ * the later of its creation and the window's start.
  *
- * Writes stay off the delivery path: each storage write holds the shard's outgoing frames (the
+ * Writes stay off the delivery path: each storage write holds the keeper's outgoing frames (the
  * output gate) until it commits, so messages gather in memory and are written together at most
  * every FLUSH_MS (a pending timer keeps the object from hibernating before they are). Reads merge
  * what is stored with what is pending. Keys sort by time (`replay:<ms, 15 digits>:<event id>`).
@@ -19,9 +22,21 @@ const key = (at: number, id: string) => `${PREFIX}${String(Math.max(0, Math.floo
 const MAX_ENTRY_CHARS = 1_000_000;
 /** At most this many messages answer one replay request; more is reported as a gap. */
 export const MAX_REPLAY = 1000;
+/** A window travels to other shards as one RPC result (capped at 32 MiB): beyond this, a gap. */
+const MAX_WINDOW_CHARS = 8_000_000;
 const FLUSH_MS = 250;
 
 type Entry = HubMessage | { id: string; timestamp: string; omitted: true };
+
+/** What a replay request reads: the messages since a time, whether some are missing, and since when all are held. */
+export interface ReplayWindow {
+  messages: HubMessage[];
+  omitted: boolean;
+  coveredSince: number;
+}
+
+/** Where a shard reads replay windows: its own buffer on the keeper, one RPC to the keeper elsewhere. */
+export type ReplaySource = (since: number) => Promise<ReplayWindow>;
 
 export class ReplayBuffer {
   /** When expired entries were last dropped (in memory only: after a wake the next flush prunes). */
@@ -80,7 +95,7 @@ export class ReplayBuffer {
   /**
    * Messages stamped at or after `since` within the window, oldest first (inclusive: the client
    * drops ids it has seen), and whether some could not be replayed (too large to keep, or more
-   * than MAX_REPLAY).
+   * than MAX_REPLAY, or more than fits one RPC result).
    */
   async since(since: number, now = Date.now()): Promise<{ messages: HubMessage[]; omitted: boolean }> {
     const from = key(Math.max(since, now - this.windowMs), '');
@@ -88,10 +103,34 @@ export class ReplayBuffer {
     const found = [...stored, ...[...this.pending].filter(([k]) => k >= from)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const messages: HubMessage[] = [];
     let omitted = found.length > MAX_REPLAY;
+    let chars = 0;
     for (const [, entry] of found.slice(0, MAX_REPLAY)) {
-      if ('omitted' in entry) omitted = true;
-      else messages.push(entry);
+      if ('omitted' in entry) {
+        omitted = true;
+        continue;
+      }
+      chars += JSON.stringify(entry).length;
+      if (chars > MAX_WINDOW_CHARS) {
+        omitted = true;
+        break;
+      }
+      messages.push(entry);
     }
     return { messages, omitted };
+  }
+
+  async window(since: number, now = Date.now()): Promise<ReplayWindow> {
+    return { ...(await this.since(since, now)), coveredSince: await this.coveredSince(now) };
+  }
+}
+
+/** Drops what a shard recorded before it stopped keeping replay (one keeper now): once per wake. */
+export async function discardReplay(storage: DurableObjectStorage): Promise<void> {
+  for (const prefix of [PREFIX, 'replay-meta:']) {
+    for (;;) {
+      const keys = [...(await storage.list({ prefix, limit: 128 })).keys()];
+      if (keys.length === 0) break;
+      await storage.delete(keys, { allowUnconfirmed: true });
+    }
   }
 }
