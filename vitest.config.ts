@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // @ts-expect-error plain ESM helper shared with the dev and e2e scripts
 import { generateSecrets } from './scripts/secrets.mjs';
 // @ts-expect-error plain ESM helper shared with the dev and e2e scripts
-import { workerOptionsWithoutSecrets } from './scripts/wrangler-config.mjs';
+import { assetsWorkerOptions, workerOptionsWithoutSecrets } from './scripts/wrangler-config.mjs';
 import { refuseNetwork } from './test/security/node/network-guard';
 // @ts-expect-error plain ESM helper, also run by wrangler's [build] step
 import { buildAssets } from './scripts/build-assets.mjs';
@@ -14,7 +14,8 @@ import { buildAssets } from './scripts/build-assets.mjs';
 // come from wrangler.toml without its secret loading (see scripts/wrangler-config.mjs), not from the
 // plugin's `wrangler.configPath`, which would warn about `[secrets] required` once per test file.
 export default defineConfig(async () => {
-  // The [assets] directory (icon sets, font, locale tables) must exist before the plugin reads wrangler.toml.
+  // build/assets (icon sets, font, locale tables, the functions' node-appwrite) must exist before
+  // the assets Worker (wrangler.assets.toml) serves it to Ledge's ASSETS binding.
   await buildAssets();
   const migrations = await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url)));
   const { workerOptions, main } = workerOptionsWithoutSecrets();
@@ -42,6 +43,7 @@ export default defineConfig(async () => {
           // The per-IP ceiling over a minute, so that test/security/rate-limits.test.ts reaches it in
           // one window while no other test's browser (one fresh IP each) comes near it.
           ratelimits: { IP_RATE_LIMITER: { namespace_id: '1001', simple: { limit: 1000, period: 60 } } },
+          workers: [assetsWorkerOptions()],
         },
       }),
     ],

@@ -56,6 +56,7 @@ const existingAccount = (overrides: Record<string, Answer> = {}): Record<string,
   'queues list --page 1': ok(fixture('queues-list-with-ledge.txt')),
   'd1 migrations apply ledge --remote': ok(),
   'secret list --format json': ok(fixture('secret-list-both.json')),
+  'deploy --config wrangler.assets.toml': ok(),
   deploy: deployed,
   ...overrides,
 });
@@ -89,6 +90,7 @@ describe('npm run deploy, step by step', () => {
       'queues create ledge-executions': ok(),
       'd1 migrations apply ledge --remote': ok(),
       'secret list --format json': failed(fixture('secret-list-worker-not-found.txt')),
+      'deploy --config wrangler.assets.toml': ok(),
       deploy: deployed,
     });
     const logged: string[] = [];
@@ -107,12 +109,14 @@ describe('npm run deploy, step by step', () => {
       'queues create ledge-executions',
       'd1 migrations apply ledge --remote',
       'secret list --format json',
+      // The assets Worker before Ledge, whose ASSETS service binding names it.
+      'deploy --config wrangler.assets.toml',
       'deploy --secrets-file',
     ]);
     // Every command after whoami acts on the one account, so none stops to ask which.
     expect(fake.calls.slice(1).every((c) => c.env.CLOUDFLARE_ACCOUNT_ID === ACCOUNT)).toBe(true);
     // The user sees (and may confirm) the migrations and the deploy.
-    expect(fake.calls.filter((c) => c.show).map((c) => c.args[0])).toEqual(['d1', 'deploy']);
+    expect(fake.calls.filter((c) => c.show).map((c) => c.args[0])).toEqual(['d1', 'deploy', 'deploy']);
     const deploy = fake.calls.at(-1)!;
     expect(deploy.secretsFile).toEqual({ ROOT_API_KEY: 'root_generated', JWT_SIGNING_KEY: '{"kty":"EC","generated":true}' });
     expect(existsSync(deploy.args[deploy.args.indexOf('--secrets-file') + 1])).toBe(false);
@@ -190,7 +194,8 @@ describe('npm run deploy -- --dry-run', () => {
         env: { ...process.env, WRANGLER_HIDE_BANNER: 'true', WRANGLER_SEND_METRICS: 'false' },
       });
       expect(await dryRun.exited).toBe(0);
-      expect(dryRun.output()).toMatch(/--dry-run: exiting now/);
+      // Ledge's bundle, then the assets Worker's (build/assets, no script).
+      expect(dryRun.output().match(/--dry-run: exiting now/g)).toHaveLength(2);
       expect(existsSync(join(outdir, 'index.js'))).toBe(true);
     } finally {
       rmSync(outdir, { recursive: true, force: true });

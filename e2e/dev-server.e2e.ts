@@ -1,7 +1,7 @@
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client, Users } from 'node-appwrite';
+import { Client, Locale, Users } from 'node-appwrite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM helper
 import { clientOrigin, devSecretFlags, planDev, readDevVars, readyUrl } from '../scripts/dev-plan.mjs';
@@ -72,6 +72,8 @@ describe('npm run dev', () => {
 
     const client = new Client().setEndpoint(shown.endpoint).setProject(shown.projectId);
     expect(await client.ping()).toEqual({ message: 'Pong!' });
+    // Locale tables come from the assets Worker, which npm run dev runs beside Ledge.
+    expect((await new Locale(client).listCountries()).total).toBeGreaterThan(200);
     expect(await new Users(client.setKey(shown.rootKey)).list()).toMatchObject({ total: 0 });
 
     await running.stop();
@@ -106,9 +108,12 @@ describe('npm run dev', () => {
 
 describe('the dev script\'s plan', () => {
   it('adds --ip and PORT only where the caller gave none, and keeps the caller\'s flags last', () => {
-    expect(planDev([], {}).devArgs).toEqual(['--ip', '127.0.0.1']);
-    expect(planDev([], { PORT: '9000' }).devArgs).toEqual(['--ip', '127.0.0.1', '--port', '9000']);
-    expect(planDev(['--port=9001', '--ip', '0.0.0.0'], { PORT: '9000' }).devArgs).toEqual(['--port=9001', '--ip', '0.0.0.0']);
+    const both = ['-c', 'wrangler.toml', '-c', 'wrangler.assets.toml'];
+    expect(planDev([], {}).devArgs).toEqual([...both, '--ip', '127.0.0.1']);
+    expect(planDev([], { PORT: '9000' }).devArgs).toEqual([...both, '--ip', '127.0.0.1', '--port', '9000']);
+    expect(planDev(['--port=9001', '--ip', '0.0.0.0'], { PORT: '9000' }).devArgs).toEqual([...both, '--port=9001', '--ip', '0.0.0.0']);
+    // A config the caller names replaces both.
+    expect(planDev(['-c', 'mine.toml'], {}).devArgs).toEqual(['--ip', '127.0.0.1', '-c', 'mine.toml']);
     expect(() => planDev([], { PORT: 'http' })).toThrow(/PORT/);
   });
 

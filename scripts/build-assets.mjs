@@ -1,8 +1,9 @@
-// Builds the Worker's static assets (wrangler [assets], read through env.ASSETS, never served
-// directly) from maintained npm packages: the avatar icon sets, the initials font and the locale
-// tables. Nothing here is hand-typed data except which icon stands for which Appwrite code.
-// Runs from wrangler's [build] step (dev, deploy, the e2e bundle) and from vitest.config.ts; it
-// skips the work when the inputs have not changed.
+// Builds the static assets of the assets Worker (wrangler.assets.toml, read by Ledge through its
+// ASSETS service binding, never served publicly) from maintained npm packages: the avatar icon
+// sets, the initials font and the locale tables. Nothing here is hand-typed data except which icon
+// stands for which Appwrite code. Runs from the assets Worker's [build] step (deploy), from
+// `npm run dev`, the Miniflare launcher (e2e, bench) and vitest.config.ts; it skips the work when
+// the inputs have not changed.
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

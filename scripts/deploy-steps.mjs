@@ -15,6 +15,9 @@ import { stripVTControlCharacters } from 'node:util';
 
 export class DeployError extends Error {}
 
+/** Deploys the assets Worker (wrangler.assets.toml), which Ledge's ASSETS service binding names. */
+export const ASSETS_DEPLOY = ['deploy', '--config', 'wrangler.assets.toml'];
+
 /** What wrangler.toml names: the resources to find or create, and the secrets the Worker requires. */
 export function resourcesOf(config) {
   const producers = config.queues?.producers ?? [];
@@ -61,6 +64,8 @@ export async function deployLedge({ run, config, generators, log = console.log, 
     throw new DeployError(`Set ${unknown.join(', ')} first: npx wrangler secret put <NAME> (Ledge cannot generate ${unknown.length > 1 ? 'them' : 'it'}).`);
   }
   const fresh = Object.fromEntries(absent.map((name) => [name, generators[name]()]));
+  // The assets Worker first: wrangler refuses a service binding to a Worker that does not exist.
+  await must(run, ASSETS_DEPLOY, env, true);
   const endpoint = await deployWorker(run, env, fresh, deployArgs);
   return { endpoint, projectId: config.vars?.PROJECT_ID ?? 'local', rootKey: fresh.ROOT_API_KEY, created };
 }

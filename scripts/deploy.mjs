@@ -1,10 +1,11 @@
 // `npm run deploy`: after `npx wrangler login`, creates what wrangler.toml names and the account lacks
 // (D1 database, R2 bucket, queues), applies the migrations remotely, generates the required secrets
 // the Worker does not have yet, deploys, and prints what an SDK needs. Safe to run again: it only
-// creates what is missing. Flags after `--` go to `wrangler deploy`; with --dry-run, only that runs.
+// creates what is missing. It deploys the assets Worker (wrangler.assets.toml) before Ledge. Flags
+// after `--` go to Ledge's `wrangler deploy`; with --dry-run, only the two dry runs happen.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { DeployError, deployLedge } from './deploy-steps.mjs';
+import { ASSETS_DEPLOY, DeployError, deployLedge } from './deploy-steps.mjs';
 import { generateJwtSigningKey, generateRootKey } from './secrets.mjs';
 import { ROOT, readWranglerConfig } from './wrangler-config.mjs';
 
@@ -30,7 +31,8 @@ function run(args, { show = false, env = {} } = {}) {
 
 if (deployArgs.includes('--dry-run')) {
   const { code } = await run(['deploy', ...deployArgs], { show: true });
-  process.exit(code);
+  if (code !== 0) process.exit(code);
+  process.exit((await run([...ASSETS_DEPLOY, '--dry-run'], { show: true })).code);
 }
 
 const config = readWranglerConfig();

@@ -4,6 +4,8 @@
 import { parseArgs, parseEnv } from 'node:util';
 
 export const DEFAULT_IP = '127.0.0.1';
+/** Ledge and its assets Worker (wrangler.assets.toml, bound as ASSETS), run together by wrangler dev. */
+export const DEV_CONFIGS = ['-c', 'wrangler.toml', '-c', 'wrangler.assets.toml'];
 
 // wrangler dev's own flags that the script has to know about; every other flag passes through as given.
 const KNOWN_FLAGS = {
@@ -23,7 +25,8 @@ const KNOWN_FLAGS = {
  */
 export function planDev(argv, env) {
   const { values } = parseArgs({ args: argv, options: KNOWN_FLAGS, strict: false, allowPositionals: true });
-  const defaults = [];
+  // A caller who names a config runs what it names (and the assets Worker with it, if they want it).
+  const defaults = values.config === undefined ? [...DEV_CONFIGS] : [];
   if (values.ip === undefined) defaults.push('--ip', DEFAULT_IP);
   // wrangler dev refuses a flag given twice, so PORT applies only without --port. With neither,
   // wrangler takes 8787, or the next free port after it.

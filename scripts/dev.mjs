@@ -9,6 +9,7 @@ import { clientOrigin, devSecretFlags, planDev, readDevVars, readyUrl } from './
 import { generateJwtSigningKey, generateRootKey } from './secrets.mjs';
 import { createAdmin, generateAdminPassword } from './admin-api.mjs';
 import { ROOT, readWranglerConfig } from './wrangler-config.mjs';
+import { buildAssets } from './build-assets.mjs';
 
 const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
 const devVarsPath = join(ROOT, '.dev.vars');
@@ -38,6 +39,9 @@ try {
   console.error(err.message);
   process.exit(1);
 }
+
+// The assets Worker serves build/assets (a no-op when it is up to date).
+await buildAssets();
 
 const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...plan.migrateArgs], {
   cwd: ROOT,

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { generateSecrets } from './secrets.mjs';
-import { ROOT, workerOptionsWithoutSecrets } from './wrangler-config.mjs';
+import { ROOT, assetsWorkerOptions, workerOptionsWithoutSecrets } from './wrangler-config.mjs';
+import { buildAssets } from './build-assets.mjs';
 
 export { ROOT };
 
@@ -50,6 +51,8 @@ function migrationStatements() {
  */
 export async function startLedge(options = {}) {
   const script = options.script ?? buildBundle();
+  // The assets Worker serves build/assets, which the bundle's dry-run build no longer makes.
+  await buildAssets();
   // The bundle is self-contained ESM, so wrangler's module rules are not needed.
   const { modulesRules: _rules, ...workerOptions } = workerOptionsWithoutSecrets().workerOptions;
   const secrets = generateSecrets();
@@ -77,6 +80,7 @@ export async function startLedge(options = {}) {
         scriptPath: script,
         outboundService: options.outboundService,
       },
+      assetsWorkerOptions(),
       ...(options.extraWorkers ?? []),
     ],
   }));

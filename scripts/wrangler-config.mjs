@@ -6,6 +6,8 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangle
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const WRANGLER_TOML = join(ROOT, 'wrangler.toml');
+/** The assets Worker (`ledge-assets`), bound to Ledge as `ASSETS`. */
+export const ASSETS_WRANGLER_TOML = join(ROOT, 'wrangler.assets.toml');
 
 export function readWranglerConfig() {
   return unstable_readConfig({ config: WRANGLER_TOML });
@@ -28,4 +30,16 @@ export function workerOptionsWithoutSecrets() {
     envFiles: [noEnvFile],
   });
   return { workerOptions, main, config };
+}
+
+/**
+ * Miniflare options for the assets Worker as wrangler.assets.toml declares it. It has no script of
+ * its own (Miniflare still wants one, which its asset router never calls); build/assets must exist
+ * (scripts/build-assets.mjs `buildAssets`). Run it beside Ledge in the same Miniflare, where Ledge's
+ * `ASSETS` service binding finds it by name.
+ */
+export function assetsWorkerOptions() {
+  const config = unstable_readConfig({ config: ASSETS_WRANGLER_TOML });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(config, undefined, {});
+  return { name: config.name, modules: true, script: 'export default {};', compatibilityDate: workerOptions.compatibilityDate, assets: workerOptions.assets };
 }

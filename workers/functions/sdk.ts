@@ -20,7 +20,7 @@ export function sdkModules(env: Env): Promise<Record<string, ModuleSpec>> {
   if (!cached) {
     const assets = env.ASSETS;
     cached = (async () => {
-      if (!assets) throw new Error('node-appwrite for functions needs the ASSETS binding (wrangler.toml [assets]).');
+      if (!assets) throw new Error('node-appwrite for functions needs the ASSETS binding (the assets Worker, wrangler.assets.toml).');
       const entries = await Promise.all(Object.entries(SDK_ASSETS).map(async ([name, path]) => [name, { js: await readAsset(assets, path) }] as const));
       return Object.fromEntries(entries);
     })();

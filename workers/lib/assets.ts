@@ -1,5 +1,5 @@
 /**
- * Files from the Worker's static assets (wrangler [assets], built by scripts/build-assets.mjs):
+ * Files from the assets Worker (wrangler.assets.toml, bound as ASSETS; built by scripts/build-assets.mjs):
  * avatar icon sets, the initials font, locale tables. They never change within a deployment, so
  * each isolate keeps what it has found. Only hits are kept, so the cache is bounded by the asset
  * set itself (about 4 MB), whatever paths callers ask for.
