@@ -9,6 +9,7 @@ import { endPresences, presenceFrame } from '../workers/realtime/hub/presence-fr
 import { discardReplay, ReplayBuffer, type ReplaySource, type ReplayWindow } from '../workers/realtime/hub/replay';
 import { deliverReplay } from '../workers/realtime/hub/replay-frames';
 import { HubStore, type LiveSocket } from '../workers/realtime/hub/store';
+import { KeeperOccupancy, ShardSeat } from '../workers/realtime/hub/occupancy';
 import { isKeeper, KEEPER, shard } from '../workers/realtime/shards';
 import { IDENTITY_HEADER, type HubBatch, type RoleUpdate, type SocketAttachment, type SocketIdentity } from '../workers/realtime/hub/types';
 
@@ -17,8 +18,9 @@ import { IDENTITY_HEADER, type HubBatch, type RoleUpdate, type SocketAttachment,
  * (`acceptWebSocket`); `{"type":"ping"}` is answered by the runtime without waking the object.
  * The Worker authenticates the upgrade and hands over the socket's identity; the hub speaks the
  * rest of Appwrite's protocol (frames.ts), fans out what the realtime sink publishes (deliver.ts),
- * applies role changes at once, and answers replay requests; shard 0 (the keeper) also keeps the
- * replay buffer for every shard (replay.ts). All state is in the sockets' attachments and the
+ * applies role changes at once, and answers replay requests. Shard 0, the keeper, also keeps the
+ * replay buffer for every shard (replay.ts) and the set of shards holding sockets (occupancy.ts):
+ * the sink publishes to the keeper alone, which records and forwards to those. All state is in the sockets' attachments and the
  * object's SQLite storage (store.ts), so eviction loses nothing.
  */
 export class RealtimeHub extends DurableObject<Env> {
@@ -26,12 +28,19 @@ export class RealtimeHub extends DurableObject<Env> {
   /** The replay buffer, on the keeper only. */
   private readonly buffer: ReplayBuffer | null;
   private readonly replay: ReplaySource;
+  private readonly keeper: boolean;
+  /** On the keeper: the shards holding sockets. Elsewhere: this shard's registration with it. */
+  private readonly occupancy: KeeperOccupancy | null;
+  private readonly seat: ShardSeat;
   private discarded = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new HubStore(ctx);
-    const buffer = isKeeper(env, ctx.id) ? new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000, (p) => ctx.waitUntil(p)) : null;
+    this.keeper = isKeeper(env, ctx.id);
+    this.occupancy = this.keeper ? new KeeperOccupancy(ctx.storage.sql) : null;
+    this.seat = new ShardSeat(ctx.storage.sql);
+    const buffer = this.keeper ? new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000, (p) => ctx.waitUntil(p)) : null;
     this.buffer = buffer;
     this.replay = buffer ? (since) => buffer.window(since) : (since) => shard(env, KEEPER).replayWindow(since);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
@@ -57,6 +66,19 @@ export class RealtimeHub extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     const att: SocketAttachment = { id: identity.socketId, user: identity.userId, session: identity.sessionId, expires: identity.expires, window: 0, hits: 0 };
     const live = this.store.add(server, att, identity.roles);
+    if (!this.keeper && identity.shard !== undefined) {
+      try {
+        // Before `connected`: from then on the keeper forwards every publish here.
+        await this.seat.ensure(identity.shard, (index, epoch) => shard(this.env, KEEPER).occupy(index, epoch));
+      } catch (err) {
+        console.error('[realtime] shard registration failed', err);
+        this.send(live, errorFrame(new ApiError('general_server_error', 'Error: Server Error')));
+        server.close(1011, 'Server Error');
+        this.drop(live.att.id);
+        return new Response(null, { status: 101, webSocket: client });
+      }
+    }
+    // Subscribed only now, so no event frame can precede `connected`.
     const mapping: Record<number, string> = {};
     for (const sub of identity.legacy?.subscriptions ?? []) {
       const id = uniqueId();
@@ -128,6 +150,40 @@ export class RealtimeHub extends DurableObject<Env> {
     return delivered;
   }
 
+  /**
+   * On the keeper, from the sink: publishes here (recording for replay), then forwards to every
+   * occupied shard. A shard found empty is dropped from the set as of its epoch. Returns frames sent.
+   */
+  async broadcast(batch: HubBatch): Promise<number> {
+    let delivered = await this.publish(batch);
+    const targets = this.occupancy?.occupied(readConfig(this.env).realtimeShards, KEEPER) ?? [];
+    const results = await Promise.allSettled(targets.map((i) => shard(this.env, i).forwarded(batch)));
+    const failed: unknown[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') return void failed.push(r.reason);
+      delivered += r.value.delivered;
+      if (r.value.sockets === 0) this.occupancy?.set(targets[i], r.value.epoch, false);
+    });
+    if (failed.length) throw new AggregateError(failed, `${failed.length} of ${targets.length + 1} realtime shards failed`);
+    return delivered;
+  }
+
+  /** A publish the keeper forwarded: delivers it, and says whether this shard still holds sockets. */
+  async forwarded(batch: HubBatch): Promise<{ delivered: number; sockets: number; epoch: number }> {
+    const delivered = await this.publish(batch);
+    return { delivered, sockets: this.store.count(), epoch: this.seat.epoch() };
+  }
+
+  /** On the keeper: shard `index` holds sockets (awaited before their `connected` frames). */
+  async occupy(index: number, epoch: number): Promise<void> {
+    this.occupancy?.set(index, epoch, true);
+  }
+
+  /** On the keeper: shard `index`'s last socket has gone. */
+  async vacate(index: number, epoch: number): Promise<void> {
+    this.occupancy?.set(index, epoch, false);
+  }
+
   /** The keeper's replay window since `since` (Unix ms), for a socket on another shard (other shards ask the keeper). */
   async replayWindow(since: number): Promise<ReplayWindow> {
     return this.replay(since);
@@ -192,5 +248,7 @@ export class RealtimeHub extends DurableObject<Env> {
   private drop(socketId: string): void {
     const gone = this.store.remove(socketId);
     if (gone?.presences.length) this.ctx.waitUntil(endPresences(this.context(), gone.presences));
+    const seat = gone && !this.keeper && this.store.count() === 0 ? this.seat.leave() : null;
+    if (seat) this.ctx.waitUntil(shard(this.env, KEEPER).vacate(seat.index, seat.epoch).catch((err: unknown) => console.error('[realtime] vacate failed', err)));
   }
 }

@@ -27,7 +27,7 @@ async function teamTable() {
 /** Opens a socket straight on shard `index`, as the Worker would after admitting it. */
 async function openOn(index: number, userId: string, roles: string[], channel: string, since: number | null = null): Promise<TestSocket> {
   const identity: SocketIdentity = {
-    socketId: uniqueId(), userId, sessionId: null, expires: null, roles: ['any', 'users', `user:${userId}`, ...roles], user: null, since,
+    socketId: uniqueId(), shard: index, userId, sessionId: null, expires: null, roles: ['any', 'users', `user:${userId}`, ...roles], user: null, since,
     legacy: { channels: [channel], subscriptions: [{ index: 0, channels: [channel], queries: [] }] },
   };
   const res = await shard(env, index).fetch('http://hub/connect', { headers: { Upgrade: 'websocket', 'X-Ledge-Socket': JSON.stringify(identity) } });

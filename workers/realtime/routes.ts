@@ -90,8 +90,8 @@ export const realtimeRoutes = new Hono<AppEnv>().get('/', async (c) => {
     if (!(err instanceof ApiError)) console.error('[realtime] admission failed', err);
     return refusal(apiError);
   }
-  const hub = shard(c.env, randomShard(c.get('config').realtimeShards));
-  const res = await hub.fetch('https://hub.internal/connect', { headers: { Upgrade: 'websocket', [IDENTITY_HEADER]: JSON.stringify(identity) } });
+  const index = randomShard(c.get('config').realtimeShards);
+  const res = await shard(c.env, index).fetch('https://hub.internal/connect', { headers: { Upgrade: 'websocket', [IDENTITY_HEADER]: JSON.stringify({ ...identity, shard: index }) } });
   if (!res.webSocket) return refusal(new ApiError('general_server_error', 'Error: Server Error'));
   // A fresh response: the hub's headers are immutable, and the CORS middleware adds its own.
   return new Response(null, { status: 101, webSocket: res.webSocket });

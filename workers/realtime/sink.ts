@@ -5,12 +5,12 @@ import { liveRoles } from '../identity/live-roles';
 import { readConfig } from '../lib/config';
 import { eventChannels } from './channels';
 import type { HubBatch, HubMessage, RoleUpdate } from './hub/types';
-import { allShards } from './shards';
+import { allShards, KEEPER, shard } from './shards';
 
 /**
  * Realtime delivery, as an after-commit sink (events/publish.ts): each request's committed events
- * go straight to every hub shard in one RPC per shard, inside `waitUntil`, never through the queue
- * and never on the response path: first to the replay keeper, then to the others at once. Generic
+ * go to the replay keeper (shard 0) in one RPC, inside `waitUntil`, never through the queue and
+ * never on the response path; the keeper forwards them to the shards holding sockets. Generic
  * over LedgeEvent: channels come from the event name (channels.ts), the ACL from the roles the
  * publisher computed.
  *
@@ -62,21 +62,18 @@ async function roleUpdates(env: Env, userIds: string[]): Promise<RoleUpdate[]> {
 }
 
 export async function deliverRealtime(env: Env, events: LedgeEvent[]): Promise<void> {
-  const shards = allShards(env, readConfig(env).realtimeShards);
   const messages = events.map(hubMessage).filter((m): m is HubMessage => m !== null);
   const affected = affectedBy(events);
   if (affected.roles.length) {
+    const shards = allShards(env, readConfig(env).realtimeShards);
     for (const held of await Promise.all(shards.map((s) => s.usersHolding(affected.roles)))) for (const u of held) affected.users.add(u);
   }
   const batch: HubBatch = { messages };
   if (affected.users.size) batch.updates = await roleUpdates(env, [...affected.users]);
   if (messages.length === 0 && !batch.updates?.length) return;
-  // The keeper records first, so no shard can send an event its replay window lacks (hub/replay.ts).
-  const [keeper, ...others] = shards;
-  const first = await Promise.allSettled([keeper.publish(batch)]);
-  const results = [...first, ...(await Promise.allSettled(others.map((s) => s.publish(batch))))];
-  const failed = results.filter((r) => r.status === 'rejected');
-  if (failed.length) throw new AggregateError(failed.map((f) => (f as PromiseRejectedResult).reason), `${failed.length} of ${shards.length} realtime shards failed`);
+  // The keeper records first, then forwards to the shards holding sockets (hub/occupancy.ts), so no
+  // shard can send an event the replay window lacks (hub/replay.ts).
+  await shard(env, KEEPER).broadcast(batch);
 }
 
 export const realtimeSink: AfterCommitSink = { name: 'realtime', deliver: deliverRealtime };

@@ -18,6 +18,8 @@ export interface SubscriptionRequest {
 /** Who a new socket belongs to, decided by the Worker before it hands the upgrade to a shard. */
 export interface SocketIdentity {
   socketId: string;
+  /** The shard index the Worker picked (absent for hub objects that are not numbered shards). */
+  shard?: number;
   userId: string | null;
   sessionId: string | null;
   /** When the session ends (Unix ms); the socket closes once it has. */
