@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { asRoot, okJson } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import type { ReplayWindow } from './hub/replay';
+import type { HubMessage } from './hub/types';
 import type { SocketIdentity } from './hub/types';
+import { ReplayBuffer } from './hub/replay';
 import { shard } from './shards';
 import { TestSocket, type Frame } from './testing/socket';
 
@@ -93,5 +95,18 @@ describe('replay keeper', () => {
     const [fromKeeper, fromOther] = [await read(0), await read(3)];
     expect(fromOther.coveredSince).toBe(fromKeeper.coveredSince);
     expect(fromOther.messages.map((m) => m.id)).toEqual(fromKeeper.messages.map((m) => m.id));
+  });
+
+  it('a new keeper covers from the first event it recorded, so a client that saw that event has no gap', async () => {
+    await runInDurableObject(env.REALTIME.get(env.REALTIME.idFromName(`replay-probe:${uniqueId()}`)), async (_instance, state) => {
+      const buffer = new ReplayBuffer(state.storage, 60_000);
+      const first = Date.now() - 50;
+      const message: HubMessage = { id: 'm1', events: [], channels: ['files'], roles: ['any'], timestamp: new Date(first).toISOString(), payload: {} };
+      buffer.record([message], first + 20);
+      await buffer.flush(first + 300);
+      expect(await buffer.window(first, first + 400)).toMatchObject({ coveredSince: first, omitted: false, messages: [message] });
+      // Stored: a later instance answers the same.
+      expect(await new ReplayBuffer(state.storage, 60_000).coveredSince(first + 500)).toBe(first);
+    });
   });
 });

@@ -42,6 +42,8 @@ export class ReplayBuffer {
   /** When expired entries were last dropped (in memory only: after a wake the next flush prunes). */
   private prunedAt = 0;
   private created: number | null = null;
+  /** The earliest timestamp recorded by this instance (a new keeper's coverage starts there). */
+  private firstAt: number | null = null;
   private pending = new Map<string, Entry>();
   private flushing: Promise<void> | null = null;
 
@@ -55,8 +57,9 @@ export class ReplayBuffer {
   private async createdAt(now: number): Promise<number> {
     if (this.created !== null) return this.created;
     const stored = await this.storage.get<number>(CREATED);
-    this.created = stored ?? now;
-    if (stored === undefined) await this.storage.put(CREATED, now);
+    // Every publish reaches the keeper first, so a new keeper holds every event since the first it recorded.
+    this.created = stored ?? Math.min(this.firstAt ?? now, now);
+    if (stored === undefined) await this.storage.put(CREATED, this.created);
     return this.created;
   }
 
@@ -65,6 +68,7 @@ export class ReplayBuffer {
     if (this.windowMs <= 0 || messages.length === 0) return;
     for (const m of messages) {
       const at = Date.parse(m.timestamp) || now;
+      this.firstAt = Math.min(this.firstAt ?? at, at);
       this.pending.set(key(at, m.id), JSON.stringify(m).length > MAX_ENTRY_CHARS ? { id: m.id, timestamp: m.timestamp, omitted: true } : m);
     }
     if (!this.flushing) {
