@@ -35,7 +35,7 @@ async function measured(path: string, headers: Record<string, string>) {
 const q = (o: unknown) => `queries[]=${encodeURIComponent(JSON.stringify(o))}`;
 const byId = q({ method: 'orderAsc', attribute: '$id' });
 const ids = (body: { rows?: { $id: string }[]; documents?: { $id: string }[] }) => (body.rows ?? body.documents ?? []).map((r) => r.$id);
-const hasSessionCheck = (trip: string[]) => trip.some((sql) => /FROM sessions WHERE (secret_hash|id) = \?/.test(sql));
+const hasSessionCheck = (trip: string[]) => trip.some((sql) => /JOIN sessions s ON s.(secret_hash|id) = \?/.test(sql));
 const readsTable = (trip: string[], sqlName: string) => trip.some((sql) => sql.includes(`"${sqlName}"`));
 
 let db: string;

@@ -15,7 +15,7 @@ import { sessionCredential } from './cookies';
 import { verifyJwtSignature } from './jwt';
 import { sessionMfaPending } from './mfa/rules';
 import { activeSessionSql, rolesSql, type SessionMatch } from './roles-sql';
-import { noteVersion, versionStatement } from '../settings/cache';
+import { noteVersionValue, VERSION_SQL } from '../settings/cache';
 import { roleSubject, type UserRow } from './users';
 
 /**
@@ -29,7 +29,11 @@ import { roleSubject, type UserRow } from './users';
  */
 export interface CredentialCheck {
   via: 'session' | 'jwt';
-  /** Session (unexpired, matching), user, confirmed memberships, verified TOTP, settings version: in this order. */
+  /**
+   * One statement, one row: the user, its session (unexpired, matching) and confirmed memberships,
+   * whether it has a verified TOTP, and the settings version. One statement rather than five: each
+   * statement in a batch costs D1 and the Worker its own encoding and decoding.
+   */
   statements: D1PreparedStatement[];
   /**
    * The roles the principal will hold, as SQL over the same rows (roles-sql.ts), for a read whose
@@ -84,38 +88,51 @@ export interface CheckOptions {
   lean?: boolean;
 }
 
+/**
+ * The check's one row. `FROM (SELECT 1)` keeps the row when the user is gone, so the settings
+ * version is always read; a missing user or session leaves their columns NULL (a guest).
+ */
+function checkSql(user: string, session: 'secret_hash' | 'id'): string {
+  return `SELECT ${user}, s.id AS "$sid", s.factors AS "$factors", s.expire AS "$expire",
+    (SELECT json_group_array(json_array(m.id, m.team_id, m.roles)) FROM memberships m WHERE m.user_id = u.id AND m.confirm = 1) AS "$memberships",
+    EXISTS (SELECT 1 FROM mfa_authenticators a WHERE a.user_id = u.id AND a.type = 'totp' AND a.verified = 1) AS "$totp",
+    (${VERSION_SQL}) AS "$settings"
+    FROM (SELECT 1) LEFT JOIN users u ON u.id = ?
+    LEFT JOIN sessions s ON s.${session} = ? AND s.user_id = u.id AND s.expire > ? LIMIT 1`;
+}
+
+/** Built once per isolate: full or lean user columns × session by secret hash or by id. */
+const CHECK_SQL = {
+  full: { secret_hash: checkSql(userReader.columnsOf('u'), 'secret_hash'), id: checkSql(userReader.columnsOf('u'), 'id') },
+  lean: { secret_hash: checkSql(principalUserReader.columnsOf('u'), 'secret_hash'), id: checkSql(principalUserReader.columnsOf('u'), 'id') },
+};
+
 function checkFor(db: D1Database, userId: string, match: SessionMatch, lean = false): Pick<CredentialCheck, 'statements' | 'roles' | 'userId' | 'active'> {
   const now = nowDate();
-  const session = 'secretHash' in match
-    ? db.prepare('SELECT id, factors, expire FROM sessions WHERE secret_hash = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.secretHash, userId, now)
-    : db.prepare('SELECT id, factors, expire FROM sessions WHERE id = ? AND user_id = ? AND expire > ? LIMIT 1').bind(match.sessionId, userId, now);
-  const statements = [
-    session,
-    db.prepare(`${(lean ? principalUserReader : userReader).select} WHERE id = ? LIMIT 1`).bind(userId),
-    db.prepare('SELECT id, team_id AS teamId, roles FROM memberships WHERE user_id = ? AND confirm = 1').bind(userId),
-    // Read always (one indexed probe) so MFA never costs a second round trip.
-    db.prepare("SELECT 1 AS ok FROM mfa_authenticators WHERE user_id = ? AND type = 'totp' AND verified = 1 LIMIT 1").bind(userId),
-    // The live project settings' version, checked in the same round trip (settings/cache.ts).
-    versionStatement(db),
-  ];
-  return { statements, roles: rolesSql(userId, match, now), userId, active: activeSessionSql(userId, match, now) };
+  const sql = CHECK_SQL[lean ? 'lean' : 'full'];
+  const statement = 'secretHash' in match
+    ? db.prepare(sql.secret_hash).bind(userId, match.secretHash, now)
+    : db.prepare(sql.id).bind(userId, match.sessionId, now);
+  return { statements: [statement], roles: rolesSql(userId, match, now), userId, active: activeSessionSql(userId, match, now) };
 }
 
 function toPrincipal(c: AuthContext, results: D1Result[], via: 'session' | 'jwt', lean = false): UserPrincipal | null {
-  const [sessionRes, userRes, membershipRes, totpRes, versionRes] = results as D1Result<Record<string, unknown>>[];
-  noteVersion(versionRes);
-  const session = sessionRes.results[0] as { id: string; factors: string; expire: string } | undefined;
-  const raw = userRes.results[0];
-  if (!session || !raw) return null;
+  const raw = (results[0] as D1Result<Record<string, unknown>> | undefined)?.results[0];
+  noteVersionValue(raw?.$settings);
+  if (!raw || raw.$sid == null || raw.id == null) return null;
   const user = userReader.decode(raw);
   // Appwrite refuses every request of a blocked account with user_blocked.
   if (!user.status) throw new ApiError('user_blocked');
-  const confirmed = membershipRes.results.map((m) => ({ id: String(m.id), teamId: String(m.teamId), roles: JSON.parse(String(m.roles)) as string[] }));
+  const confirmed = (JSON.parse(String(raw.$memberships ?? '[]')) as [string, string, string][]).map(([id, teamId, roles]) => ({
+    id: String(id),
+    teamId: String(teamId),
+    roles: JSON.parse(String(roles)) as string[],
+  }));
   // MFA: the session is held to the challenge routes until it has its second factor.
-  const mfaPending = sessionMfaPending(user, JSON.parse(session.factors) as string[], totpRes.results.length > 0);
-  const principal = userPrincipal(roleSubject(user, confirmed), session.id, via, mfaPending);
+  const mfaPending = sessionMfaPending(user, JSON.parse(String(raw.$factors)) as string[], raw.$totp === 1);
+  const principal = userPrincipal(roleSubject(user, confirmed), String(raw.$sid), via, mfaPending);
   if (!lean) principalUsers.set(principal, user);
-  principalExpiry.set(principal, Date.parse(session.expire));
+  principalExpiry.set(principal, Date.parse(String(raw.$expire)));
   if (!user.accessedAt || Date.now() - Date.parse(user.accessedAt) > ACCESS_REFRESH_MS) {
     c.executionCtx.waitUntil(
       drizzle(c.env.DB).update(users).set({ accessedAt: nowDate() }).where(eq(users.id, user.id)).then(() => undefined, () => undefined),

@@ -62,7 +62,7 @@ describe('batchWithPrincipal: the session check joins the route\'s first batch',
     const res = await app.request('/deferred', { headers }, { ...env, DB: db }, ctx);
     expect(await res.json()).toEqual({ kind: 'user', answer: 42 });
     expect(trips).toHaveLength(1);
-    expect(trips[0].some((sql) => sql.includes('FROM sessions'))).toBe(true);
+    expect(trips[0].some((sql) => sql.includes('JOIN sessions s ON'))).toBe(true);
 
     reset();
     await app.request('/eager', { headers }, { ...env, DB: db }, ctx);

@@ -39,6 +39,10 @@ export function rawReader<T extends Table>(table: T, only?: readonly (keyof T['$
     select,
     /** The column list alone (for `RETURNING`). */
     columns: list,
+    /** The column list read from `alias` in a join, under the names `decode` expects. */
+    columnsOf(alias: string): string {
+      return columns.map(([, col]) => `${alias}."${col.name}" AS "${col.name}"`).join(', ');
+    },
     decode(raw: Record<string, unknown>): T['$inferSelect'] {
       const row: Record<string, unknown> = {};
       for (const [key, col] of columns) {

@@ -74,14 +74,21 @@ export function movedSince(mark: number): boolean {
   return drops !== mark;
 }
 
+/** The live settings' version, as a scalar subquery a credential check can select. */
+export const VERSION_SQL = 'SELECT version FROM project_settings WHERE id = 1';
+
 /** The version check that rides in a request's credential batch. */
 export function versionStatement(db: D1Database): D1PreparedStatement {
-  return db.prepare('SELECT version FROM project_settings WHERE id = 1');
+  return db.prepare(VERSION_SQL);
 }
 
 /** Reads `versionStatement`'s result: another version than the cached one drops the copy. */
 export function noteVersion(result: D1Result<Record<string, unknown>> | undefined): void {
-  const version = result?.results[0]?.version;
+  noteVersionValue(result?.results[0]?.version);
+}
+
+/** The version a credential check read (`VERSION_SQL`): another one than the cached drops the copy. */
+export function noteVersionValue(version: unknown): void {
   if (cached && typeof version === 'string' && version !== cached.settings.version) {
     cached = null;
     drops += 1;
