@@ -52,3 +52,6 @@ export function countingDb(inner: D1Database): D1Trips {
   });
   return { db: counted(inner), trips, reset: () => void trips.splice(0) };
 }
+
+/** Is this statement the credential check (identity/authenticate.ts): the session joined by secret hash or id? */
+export const isSessionCheck = (sql: string) => /JOIN sessions s ON s\.(secret_hash|id) = \?/.test(sql);

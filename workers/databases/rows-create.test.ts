@@ -7,7 +7,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countingDb } from '../../test/d1-counter';
+import { countingDb, isSessionCheck } from '../../test/d1-counter';
 import { asRoot, okJson, signedInUser } from '../../test/helpers';
 import { app } from '../app';
 import { signJwt } from '../identity/jwt';
@@ -48,7 +48,7 @@ async function stored(table: string, id: string) {
 }
 
 const session = (u: { cookieValue: string }) => ({ 'X-Appwrite-Session': u.cookieValue });
-const hasSessionCheck = (trip: string[]) => trip.some((sql) => /FROM sessions WHERE (secret_hash|id) = \?/.test(sql));
+const hasSessionCheck = (trip: string[]) => trip.some(isSessionCheck);
 const inserts = (trip: string[], table: string) => trip.some((sql) => sql.startsWith(`INSERT INTO "${sqlName[table]}"`));
 
 /** Refused, with exactly `expected` (status, type, message), and nothing written. */

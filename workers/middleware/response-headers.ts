@@ -40,7 +40,7 @@ export function carriesSecret(path: string, headers: Headers): boolean {
 function apply(c: Context<AppEnv>, headers: Headers) {
   headers.set('X-Content-Type-Options', 'nosniff');
   for (const [name, value] of DEFAULTS) if (!headers.has(name)) headers.set(name, value);
-  if (new URL(c.req.url).protocol === 'https:') headers.set('Strict-Transport-Security', HSTS);
+  if (c.req.url.startsWith('https:')) headers.set('Strict-Transport-Security', HSTS);
   if (carriesSecret(c.req.path, headers)) {
     headers.set('Cache-Control', NO_STORE);
     headers.set('Pragma', 'no-cache');

@@ -131,7 +131,16 @@ export function effectiveConfig(base: Config, s: StoredSettings): Config {
   };
 }
 
-/** The request's config: `[vars]` plus the live settings (cached, at most 5 s old). */
+/** The merged config per settings copy (and `[vars]` parse), so a request does not rebuild it. */
+const merged = new WeakMap<StoredSettings, { base: Config; config: Config }>();
+
+/** The request's config: `[vars]` plus the live settings (cached, at most 5 s old). Shared: read-only. */
 export async function configFor(env: Env): Promise<Config> {
-  return effectiveConfig(readConfig(env), await currentSettings(env.DB));
+  const base = readConfig(env);
+  const settings = await currentSettings(env.DB);
+  const hit = merged.get(settings);
+  if (hit?.base === base) return hit.config;
+  const config = Object.freeze(effectiveConfig(base, settings));
+  merged.set(settings, { base, config });
+  return config;
 }
