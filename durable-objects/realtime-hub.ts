@@ -20,8 +20,8 @@ import { IDENTITY_HEADER, type HubBatch, type RoleUpdate, type SocketAttachment,
  * rest of Appwrite's protocol (frames.ts), fans out what the realtime sink publishes (deliver.ts),
  * applies role changes at once, and answers replay requests. Shard 0, the keeper, also keeps the
  * replay buffer for every shard (replay.ts) and the set of shards holding sockets (occupancy.ts):
- * the sink publishes to the keeper alone, which records and forwards to those. All state is in the sockets' attachments and the
- * object's SQLite storage (store.ts), so eviction loses nothing.
+ * the sink publishes to the keeper alone, which records and forwards to those. All state is in the
+ * sockets' attachments and the object's SQLite storage (store.ts), so eviction loses nothing.
  */
 export class RealtimeHub extends DurableObject<Env> {
   private readonly store: HubStore;

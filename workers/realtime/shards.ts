@@ -1,11 +1,11 @@
 /**
- * Realtime hub shards: sockets spread at random over `REALTIME_SHARDS` RealtimeHub objects; a
- * publish goes to every shard, and each filters its own sockets. One object keeps at most 32,768
- * hibernated sockets and serves about 1,000 requests a second, so the shard count bounds how many
- * sockets one object fans out to, while every publish costs one RPC per shard.
+ * Realtime hub shards: sockets spread at random over `REALTIME_SHARDS` RealtimeHub objects, each
+ * filtering its own sockets. One object keeps at most 32,768 hibernated sockets and serves about
+ * 1,000 requests a second, so the shard count bounds how many sockets one object fans out to.
  *
- * Shard 0 is also the replay keeper (hub/replay.ts): the one shard that records what is published,
- * and answers every other shard's replay requests.
+ * Shard 0 is also the replay keeper (hub/replay.ts): a publish goes to it alone, it records what is
+ * published and forwards it to the shards holding sockets (hub/occupancy.ts), and it answers every
+ * other shard's replay requests. A write nobody listens to costs one RPC, however many shards.
  */
 
 /** Ids are plain values (a hash of the name), so each isolate derives them once; stubs stay per request. */
