@@ -133,39 +133,52 @@ export class RealtimeHub extends DurableObject<Env> {
 
   /** Applies role changes, then fans the messages out (and on the keeper keeps them for replay). Returns frames sent. */
   async publish(batch: HubBatch): Promise<number> {
-    this.store.load();
-    for (const update of batch.updates ?? []) this.apply(update);
-    const messages = batch.messages ?? [];
-    let delivered = 0;
-    for (const msg of messages) {
-      const result = deliver(this.store, msg);
-      delivered += result.delivered;
-      for (const live of result.expired) this.end(live, new ApiError('realtime_policy_violation', 'The session has expired.'));
-    }
-    if (this.buffer) this.buffer.record(messages);
-    else if (!this.discarded) {
-      this.discarded = true;
-      this.ctx.waitUntil(discardReplay(this.ctx.storage));
-    }
+    const delivered = this.deliverHere(batch);
+    this.keep(batch.messages ?? []);
     return delivered;
   }
 
   /**
-   * On the keeper, from the sink: publishes here (recording for replay), then forwards to every
-   * occupied shard. A shard found empty is dropped from the set as of its epoch. Returns frames sent.
+   * On the keeper, from the sink: records the batch for replay, sends it on to every occupied shard,
+   * and delivers it here while those calls travel. Recording comes first, so no shard can send an
+   * event the replay window lacks. A shard found empty is dropped from the set as of its epoch.
+   * Returns frames sent.
    */
   async broadcast(batch: HubBatch): Promise<number> {
-    let delivered = await this.publish(batch);
+    this.keep(batch.messages ?? []);
     const targets = this.occupancy?.occupied(readConfig(this.env).realtimeShards, KEEPER) ?? [];
-    const results = await Promise.allSettled(targets.map((i) => shard(this.env, i).forwarded(batch)));
+    const forwarding = Promise.allSettled(targets.map((i) => shard(this.env, i).forwarded(batch)));
+    let delivered = this.deliverHere(batch);
     const failed: unknown[] = [];
-    results.forEach((r, i) => {
+    (await forwarding).forEach((r, i) => {
       if (r.status === 'rejected') return void failed.push(r.reason);
       delivered += r.value.delivered;
       if (r.value.sockets === 0) this.occupancy?.set(targets[i], r.value.epoch, false);
     });
     if (failed.length) throw new AggregateError(failed, `${failed.length} of ${targets.length + 1} realtime shards failed`);
     return delivered;
+  }
+
+  /** Applies role changes, then sends the messages to this shard's sockets that may receive them. */
+  private deliverHere(batch: HubBatch): number {
+    this.store.load();
+    for (const update of batch.updates ?? []) this.apply(update);
+    let delivered = 0;
+    for (const msg of batch.messages ?? []) {
+      const result = deliver(this.store, msg);
+      delivered += result.delivered;
+      for (const live of result.expired) this.end(live, new ApiError('realtime_policy_violation', 'The session has expired.'));
+    }
+    return delivered;
+  }
+
+  /** On the keeper, records for replay; elsewhere, drops (once per wake) what the shard kept before there was one keeper. */
+  private keep(messages: HubBatch['messages']): void {
+    if (this.buffer) this.buffer.record(messages ?? []);
+    else if (!this.discarded) {
+      this.discarded = true;
+      this.ctx.waitUntil(discardReplay(this.ctx.storage));
+    }
   }
 
   /** A publish the keeper forwarded: delivers it, and says whether this shard still holds sockets. */
