@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { countingDb, isSessionCheck } from '../../test/d1-counter';
 import { asRoot, okJson, signedInUser } from '../../test/helpers';
 import { app } from '../app';
+import { eventsWanted } from '../events/subscribers';
 import { signJwt } from '../identity/jwt';
 import { insertMembershipStatement, newMembershipRow, runBatch } from '../identity/teams';
 import { uniqueId } from '../lib/ids';
@@ -81,6 +82,8 @@ beforeAll(async () => {
   // Warm the isolate's table cache: the one-round-trip path runs on a cached definition.
   const warm = await signedInUser();
   for (const [tableId] of tables) await create(tableId, session(warm));
+  // And its copy of the event subscriptions (events/subscribers.ts), read after its first fast create.
+  await eventsWanted(env, [], 0);
 });
 
 describe('row create: the credential check rides in the write batch', () => {

@@ -8,7 +8,8 @@
  * session live, the user enabled and not held by MFA (roles-sql.ts `activeSessionSql`), the
  * caller's roles (SQL over the same live rows) holding one of the table's `create` roles and
  * every role the sent `permissions` name (lib/permissions-container `pendingCreateSql`). Nothing
- * about sessions or roles is cached across requests.
+ * about sessions or roles is cached across requests. The batch also reads the event subscriptions'
+ * version, so the row's event is queued only if a function or webhook wants it (events/subscribers.ts).
  *
  * The principal is then resolved from the check's results, and stays authoritative: a written
  * row is checked against it in JS, and when the INSERT wrote nothing (a guest, no create
@@ -26,6 +27,8 @@ import { resolveId } from '../lib/ids';
 import { jsonBig } from '../lib/json-big';
 import { newItemPermissions, pendingCreateSql } from '../lib/permissions-container';
 import { readBody } from '../http/body';
+import type { CommitFacts } from '../events/publish';
+import { versionOf, versionStatement } from '../events/subscribers';
 import { callerOf, resolveCaller, type PendingWriter } from '../identity/batch';
 import { assertCanCreate, resolveRowPermissions, ROW_PERMISSION_ACTIONS, tableContainer } from './row-permissions';
 import { checkRowData, type RowApi } from './row-values';
@@ -66,14 +69,16 @@ async function foldedPlan(c: Context<AppEnv>, api: RowApi, schema: ZodType, writ
   const checked = checkRowData(table, plainCreateData(table, api, data), { api, mode: 'create', privileged: false });
   const may = pendingCreateSql(writer.roles, tableContainer(table), requested === null || requested === undefined ? null : perms);
   const also = { sql: `${writer.active.sql} AND (${may.sql})`, params: [...writer.active.params, ...may.params] };
-  return { table, requested, statements: insertStatements(c.env.DB, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard, also) };
+  const statements = insertStatements(c.env.DB, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard, also);
+  // Read last, in the same transaction: the subscriptions as of this commit (events/subscribers.ts).
+  return { table, requested, statements: [...statements, versionStatement(c.env.DB)] };
 }
 
 /**
  * The one-round-trip create (see the file's comment): the row, or null once the caller is
  * resolved and the normal path must decide.
  */
-async function createInOneTrip(c: Context<AppEnv>, api: RowApi, schema: ZodType): Promise<{ table: TableDef; row: StoredRow } | null> {
+async function createInOneTrip(c: Context<AppEnv>, api: RowApi, schema: ZodType): Promise<{ table: TableDef; row: StoredRow; commit: CommitFacts } | null> {
   const caller = callerOf(c);
   const writer = caller.writer();
   if (!writer) {
@@ -115,7 +120,7 @@ async function createInOneTrip(c: Context<AppEnv>, api: RowApi, schema: ZodType)
     await c.env.DB.batch(deleteStatements(c.env.DB, table, [row.seq]));
     throw e;
   }
-  return { table, row };
+  return { table, row, commit: { subscriptionsVersion: versionOf(results.at(-1)) } };
 }
 
 /** The POST handler for `api`; `schema` is the route's body (rows-routes.ts `bodies.create`). */
@@ -123,7 +128,7 @@ export function createRowsHandler(api: RowApi, schema: ZodType) {
   return async (c: Context<AppEnv>) => {
     const fast = await createInOneTrip(c, api, schema);
     if (fast) {
-      await publish(c, fast.table, api, [fast.row], 'create');
+      await publish(c, fast.table, api, [fast.row], 'create', undefined, fast.commit);
       return jsonBig(rowModel(fast.table, fast.row, api), 201);
     }
     const input = (await readBody(c, schema)) as CreateBody;

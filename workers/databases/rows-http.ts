@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { publishAfterCommit } from '../events/publish';
+import { publishAfterCommit, type CommitFacts } from '../events/publish';
 import { ApiError } from '../lib/errors';
 import { jsonBig } from '../lib/json-big';
 import type { Principal } from '../lib/principal';
@@ -54,9 +54,9 @@ export function stage(c: Context<AppEnv>, api: RowApi, transactionId: string, ac
 export const stagedBulk = (api: RowApi, sent = 0) => jsonBig({ total: sent, [api.listKey]: [] });
 
 /** The committed rows' events, and those of the rows written through their relationships (`changes`), sent once the request answered. */
-export async function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction, changes?: RelatedChanges) {
+export async function publish(c: Context<AppEnv>, table: TableDef, api: RowApi, rows: StoredRow[], action: RowAction, changes?: RelatedChanges, commit?: CommitFacts) {
   const principal = c.get('principal');
   const events = rows.map((row) => rowEvent(table, row, api, action, principal));
   if (changes?.size) events.push(...(await changes.events(c.env.DB, api, principal)));
-  publishAfterCommit(c, events);
+  publishAfterCommit(c, events, commit);
 }

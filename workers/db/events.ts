@@ -24,3 +24,14 @@ export const deadLetters = sqliteTable('dead_letters', {
   receivedAt: text('received_at').notNull(),
 });
 
+
+/**
+ * One row (id 1) whose `version` moves whenever what an event handler's subscriptions read
+ * changes: triggers on `functions` and `webhooks` (migration 0036) raise it. A write that reads it
+ * in its own batch lets the queue sink decide, from a per-isolate copy of the subscriptions, that
+ * no handler wants its events (workers/events/subscribers.ts).
+ */
+export const eventSubscriptions = sqliteTable('event_subscriptions', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull().default(0),
+});

@@ -21,7 +21,10 @@ export interface EventHandler {
   /**
    * `targets` from one read per message batch instead of one per event: `statement` selects the
    * subscriptions (read in the consumer's first round trip, beside the batch's receipts), `pick`
-   * names those an event reaches. Takes precedence over `targets`.
+   * names those an event reaches. Takes precedence over `targets`. Whatever `statement` reads must
+   * raise `event_subscriptions.version` when it changes (triggers, migration 0036): writes skip the
+   * queue for events no subscription wants, judged from a copy kept until that version moves
+   * (subscribers.ts).
    */
   subscriptions?: {
     statement(env: Env): D1PreparedStatement;
