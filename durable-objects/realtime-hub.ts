@@ -10,6 +10,7 @@ import { discardReplay, ReplayBuffer, type ReplaySource, type ReplayWindow } fro
 import { deliverReplay } from '../workers/realtime/hub/replay-frames';
 import { HubStore, type LiveSocket } from '../workers/realtime/hub/store';
 import { KeeperOccupancy, ShardSeat } from '../workers/realtime/hub/occupancy';
+import { ListenerFlag } from '../workers/realtime/hub/listeners';
 import { isKeeper, KEEPER, shard } from '../workers/realtime/shards';
 import { IDENTITY_HEADER, type HubBatch, type RoleUpdate, type SocketAttachment, type SocketIdentity } from '../workers/realtime/hub/types';
 
@@ -32,6 +33,8 @@ export class RealtimeHub extends DurableObject<Env> {
   /** On the keeper: the shards holding sockets. Elsewhere: this shard's registration with it. */
   private readonly occupancy: KeeperOccupancy | null;
   private readonly seat: ShardSeat;
+  /** On the keeper: D1's record of whether any socket could hear a write (listeners.ts). */
+  private readonly listeners: ListenerFlag | null;
   private discarded = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -43,6 +46,7 @@ export class RealtimeHub extends DurableObject<Env> {
     const buffer = this.keeper ? new ReplayBuffer(ctx.storage, readConfig(env).realtimeReplaySeconds * 1000, (p) => ctx.waitUntil(p)) : null;
     this.buffer = buffer;
     this.replay = buffer ? (since) => buffer.window(since) : (since) => shard(env, KEEPER).replayWindow(since);
+    this.listeners = buffer ? new ListenerFlag(env.DB, readConfig(env).realtimeReplaySeconds * 1000, (from) => buffer.resumeFrom(from)) : null;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
 
@@ -66,10 +70,11 @@ export class RealtimeHub extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server);
     const att: SocketAttachment = { id: identity.socketId, user: identity.userId, session: identity.sessionId, expires: identity.expires, window: 0, hits: 0 };
     const live = this.store.add(server, att, identity.roles);
-    if (!this.keeper && identity.shard !== undefined) {
+    if (this.listeners || identity.shard !== undefined) {
       try {
-        // Before `connected`: from then on the keeper forwards every publish here.
-        await this.seat.ensure(identity.shard, (index, epoch) => shard(this.env, KEEPER).occupy(index, epoch));
+        // Before `connected`: from then on the keeper forwards every publish here, and writes publish.
+        if (this.listeners) await this.listeners.arm();
+        else await this.seat.ensure(identity.shard!, (index, epoch) => shard(this.env, KEEPER).occupy(index, epoch));
       } catch (err) {
         console.error('[realtime] shard registration failed', err);
         this.send(live, errorFrame(new ApiError('general_server_error', 'Error: Server Error')));
@@ -150,11 +155,16 @@ export class RealtimeHub extends DurableObject<Env> {
     const forwarding = Promise.allSettled(targets.map((i) => shard(this.env, i).forwarded(batch)));
     let delivered = this.deliverHere(batch);
     const failed: unknown[] = [];
+    let emptied = false;
     (await forwarding).forEach((r, i) => {
       if (r.status === 'rejected') return void failed.push(r.reason);
       delivered += r.value.delivered;
-      if (r.value.sockets === 0) this.occupancy?.set(targets[i], r.value.epoch, false);
+      if (r.value.sockets === 0) {
+        this.occupancy?.set(targets[i], r.value.epoch, false);
+        emptied = true;
+      }
     });
+    if (emptied) this.settle();
     if (failed.length) throw new AggregateError(failed, `${failed.length} of ${targets.length + 1} realtime shards failed`);
     return delivered;
   }
@@ -190,11 +200,21 @@ export class RealtimeHub extends DurableObject<Env> {
   /** On the keeper: shard `index` holds sockets (awaited before their `connected` frames). */
   async occupy(index: number, epoch: number): Promise<void> {
     this.occupancy?.set(index, epoch, true);
+    await this.listeners?.arm();
   }
 
   /** On the keeper: shard `index`'s last socket has gone. */
   async vacate(index: number, epoch: number): Promise<void> {
     this.occupancy?.set(index, epoch, false);
+    this.settle();
+  }
+
+  /** On the keeper: with no socket here or on any shard, D1 is told nobody listens (listeners.ts). */
+  private settle(): void {
+    if (!this.listeners || !this.occupancy) return;
+    this.store.load();
+    if (this.store.count() > 0 || this.occupancy.occupied(readConfig(this.env).realtimeShards, KEEPER).length > 0) return;
+    this.ctx.waitUntil(this.listeners.idle());
   }
 
   /** The keeper's replay window since `since` (Unix ms), for a socket on another shard (other shards ask the keeper). */
@@ -261,6 +281,7 @@ export class RealtimeHub extends DurableObject<Env> {
   private drop(socketId: string): void {
     const gone = this.store.remove(socketId);
     if (gone?.presences.length) this.ctx.waitUntil(endPresences(this.context(), gone.presences));
+    if (gone && this.keeper && this.store.count() === 0) this.settle();
     const seat = gone && !this.keeper && this.store.count() === 0 ? this.seat.leave() : null;
     if (seat) this.ctx.waitUntil(shard(this.env, KEEPER).vacate(seat.index, seat.epoch).catch((err: unknown) => console.error('[realtime] vacate failed', err)));
   }

@@ -8,8 +8,8 @@
  * session live, the user enabled and not held by MFA (roles-sql.ts `activeSessionSql`), the
  * caller's roles (SQL over the same live rows) holding one of the table's `create` roles and
  * every role the sent `permissions` name (lib/permissions-container `pendingCreateSql`). Nothing
- * about sessions or roles is cached across requests. The batch also reads the event subscriptions'
- * version, so the row's event is queued only if a function or webhook wants it (events/subscribers.ts).
+ * about sessions or roles is cached across requests. The batch ends with the event sinks' probes, so
+ * the row's event goes only where someone may want it (events/publish.ts `commitProbes`).
  *
  * The principal is then resolved from the check's results, and stays authoritative: a written
  * row is checked against it in JS, and when the INSERT wrote nothing (a guest, no create
@@ -27,8 +27,7 @@ import { resolveId } from '../lib/ids';
 import { jsonBig } from '../lib/json-big';
 import { newItemPermissions, pendingCreateSql } from '../lib/permissions-container';
 import { readBody } from '../http/body';
-import type { CommitFacts } from '../events/publish';
-import { versionOf, versionStatement } from '../events/subscribers';
+import { commitProbes, type CommitFacts } from '../events/publish';
 import { callerOf, resolveCaller, type PendingWriter } from '../identity/batch';
 import { assertCanCreate, resolveRowPermissions, ROW_PERMISSION_ACTIONS, tableContainer } from './row-permissions';
 import { checkRowData, type RowApi } from './row-values';
@@ -52,6 +51,7 @@ interface Folded {
   table: TableDef;
   requested: string[] | null | undefined;
   statements: D1PreparedStatement[];
+  facts(results: readonly D1Result<Record<string, unknown>>[]): CommitFacts;
 }
 
 async function foldedPlan(c: Context<AppEnv>, api: RowApi, schema: ZodType, writer: PendingWriter): Promise<Folded | null> {
@@ -70,8 +70,9 @@ async function foldedPlan(c: Context<AppEnv>, api: RowApi, schema: ZodType, writ
   const may = pendingCreateSql(writer.roles, tableContainer(table), requested === null || requested === undefined ? null : perms);
   const also = { sql: `${writer.active.sql} AND (${may.sql})`, params: [...writer.active.params, ...may.params] };
   const statements = insertStatements(c.env.DB, table, api, id, checked.values, perms, checked.createdAt, checked.updatedAt, guard, also);
-  // Read last, in the same transaction: the subscriptions as of this commit (events/subscribers.ts).
-  return { table, requested, statements: [...statements, versionStatement(c.env.DB)] };
+  // Read last, in the same transaction: whether any sink's audience wants the event (events/publish.ts).
+  const probes = commitProbes(c.env);
+  return { table, requested, statements: [...statements, ...probes.statements], facts: probes.facts };
 }
 
 /**
@@ -120,7 +121,7 @@ async function createInOneTrip(c: Context<AppEnv>, api: RowApi, schema: ZodType)
     await c.env.DB.batch(deleteStatements(c.env.DB, table, [row.seq]));
     throw e;
   }
-  return { table, row, commit: { subscriptionsVersion: versionOf(results.at(-1)) } };
+  return { table, row, commit: folded.facts(results) };
 }
 
 /** The POST handler for `api`; `schema` is the route's body (rows-routes.ts `bodies.create`). */

@@ -30,3 +30,16 @@ export const presencePerms = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.seq, t.type, t.role] }), index('presence_perms_role').on(t.type, t.role, t.seq)],
 );
+
+/**
+ * One row (id 1): whether a realtime socket could hear an event now. The replay keeper writes it
+ * (workers/realtime/hub/listeners.ts): `listening` from before the first socket's `connected` frame
+ * until the last socket anywhere has gone, `idle_since` (Unix ms) from then. A write's batch reads
+ * it as the realtime sink's probe and skips the publish when nobody listens and nobody could ask
+ * for a replay.
+ */
+export const realtimeListeners = sqliteTable('realtime_listeners', {
+  id: integer('id').primaryKey(),
+  listening: integer('listening').notNull().default(0),
+  idleSince: integer('idle_since'),
+});

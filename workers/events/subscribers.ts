@@ -11,19 +11,20 @@ import { matchesAny } from './match';
  * their `events`) are kept per isolate with the version they were read at. That version lives in
  * D1 (`event_subscriptions`, migration 0036) and triggers on `functions` and `webhooks` raise it on
  * any change, whatever the write path. A write that reads the version in its own batch
- * (`versionStatement`) knows the subscriptions as of its commit: a copy at least that new decides
+ * (the queue sink's probe, publish.ts `commitProbes`) knows the subscriptions as of its commit: a copy at least that new decides
  * without any I/O, an older one is read again first. A write that did not read it queues
  * everything, and the consumer decides as before.
  */
 export const SUBSCRIPTIONS_VERSION_SQL = 'SELECT version FROM event_subscriptions WHERE id = 1';
 
-/** The version read, for a write's own batch (its result goes to `versionOf`). */
+/** The version read: the queue sink's probe (publish.ts), riding in a write's own batch. */
 export function versionStatement(db: D1Database): D1PreparedStatement {
   return db.prepare(SUBSCRIPTIONS_VERSION_SQL);
 }
 
-export function versionOf(result: D1Result<Record<string, unknown>> | undefined): number | undefined {
-  const v = result?.results[0]?.version;
+/** The version in a probe's row (publish.ts `commitProbes`), if it holds one. */
+export function versionOf(row: Record<string, unknown> | null | undefined): number | undefined {
+  const v = row?.version;
   return typeof v === 'number' ? v : undefined;
 }
 
@@ -36,7 +37,7 @@ let copy: Copy | null = null;
 
 async function readCopy(env: Env, handlers: readonly EventHandler[]): Promise<Copy> {
   const [head, ...subs] = await env.DB.batch<Record<string, unknown>>([versionStatement(env.DB), ...handlers.map((h) => h.subscriptions!.statement(env))]);
-  return { version: versionOf(head) ?? -1, rows: new Map(handlers.map((h, i) => [h, subs[i].results])) };
+  return { version: versionOf(head.results[0]) ?? -1, rows: new Map(handlers.map((h, i) => [h, subs[i].results])) };
 }
 
 /**

@@ -5,6 +5,7 @@ import { liveRoles } from '../identity/live-roles';
 import { readConfig } from '../lib/config';
 import { eventChannels } from './channels';
 import type { HubBatch, HubMessage, RoleUpdate } from './hub/types';
+import { heard, listenersProbe } from './hub/listeners';
 import { allShards, KEEPER, shard } from './shards';
 
 /**
@@ -76,4 +77,12 @@ export async function deliverRealtime(env: Env, events: LedgeEvent[]): Promise<v
   await shard(env, KEEPER).broadcast(batch);
 }
 
-export const realtimeSink: AfterCommitSink = { name: 'realtime', deliver: deliverRealtime };
+/**
+ * A write that probed (events/publish.ts `commitProbes`) and found that no socket could hear it,
+ * nor ask for its replay, publishes nothing (hub/listeners.ts).
+ */
+export const realtimeSink: AfterCommitSink = {
+  name: 'realtime',
+  probe: (env) => listenersProbe(env.DB, readConfig(env).realtimeReplaySeconds * 1000),
+  deliver: (env, events, probed) => (heard(probed) ? deliverRealtime(env, events) : Promise.resolve()),
+};

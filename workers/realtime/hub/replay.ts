@@ -7,7 +7,8 @@ import type { HubMessage } from './types';
  * has recorded the batch, so any event a socket could have been sent on any shard is already here
  * when that socket asks. Other shards fetch a window with one RPC and filter it for their socket
  * (replay-frames.ts). `coveredSince` is the oldest time from which the keeper holds every event:
- * the later of its creation and the window's start.
+ * the latest of its creation, the window's start and the end of a stretch of writes that skipped
+ * publishing because nobody listened (`resumeFrom`, listeners.ts).
  *
  * Writes stay off the delivery path: each storage write holds the keeper's outgoing frames (the
  * output gate) until it commits, so messages gather in memory and are written together at most
@@ -16,6 +17,8 @@ import type { HubMessage } from './types';
  */
 const PREFIX = 'replay:';
 const CREATED = 'replay-meta:created';
+/** From when the keeper holds every event again after publishes were skipped (listeners.ts). */
+const RESUMED = 'replay-meta:resumed';
 const key = (at: number, id: string) => `${PREFIX}${String(Math.max(0, Math.floor(at))).padStart(15, '0')}:${id}`;
 
 /** Messages too large to keep (DO storage values are capped at 2 MB) leave a marker instead. */
@@ -42,6 +45,7 @@ export class ReplayBuffer {
   /** When expired entries were last dropped (in memory only: after a wake the next flush prunes). */
   private prunedAt = 0;
   private created: number | null = null;
+  private resumed: number | null = null;
   /** The earliest timestamp recorded by this instance (a new keeper's coverage starts there). */
   private firstAt: number | null = null;
   private pending = new Map<string, Entry>();
@@ -93,7 +97,14 @@ export class ReplayBuffer {
   }
 
   async coveredSince(now = Date.now()): Promise<number> {
-    return Math.max(await this.createdAt(now), now - this.windowMs);
+    this.resumed ??= (await this.storage.get<number>(RESUMED)) ?? 0;
+    return Math.max(await this.createdAt(now), now - this.windowMs, this.resumed);
+  }
+
+  /** Publishes may have been skipped before `from` (nobody listened, listeners.ts): coverage starts there. */
+  async resumeFrom(from: number): Promise<void> {
+    this.resumed = Math.max(this.resumed ?? (await this.storage.get<number>(RESUMED)) ?? 0, from);
+    await this.storage.put(RESUMED, this.resumed);
   }
 
   /**
