@@ -10,10 +10,10 @@ import { matchesAny } from './match';
  * The subscriptions (each handler's `subscriptions.statement`: enabled functions and webhooks with
  * their `events`) are kept per isolate with the version they were read at. That version lives in
  * D1 (`event_subscriptions`, migration 0036) and triggers on `functions` and `webhooks` raise it on
- * any change, whatever the write path. A write that reads the version in its own batch
- * (the queue sink's probe, publish.ts `commitProbes`) knows the subscriptions as of its commit: a copy at least that new decides
- * without any I/O, an older one is read again first. A write that did not read it queues
- * everything, and the consumer decides as before.
+ * any change, whatever the write path. A write that reads the version in its own batch (the
+ * queue sink's probe, publish.ts `commitProbes`) knows the subscriptions as of its commit: a copy
+ * at least that new decides without any I/O, an older one is read again first. A write that did
+ * not read it queues everything, and the consumer decides as before.
  */
 export const SUBSCRIPTIONS_VERSION_SQL = 'SELECT version FROM event_subscriptions WHERE id = 1';
 

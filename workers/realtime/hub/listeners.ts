@@ -17,9 +17,9 @@
  * Clocks: the Worker compares `idle_since` (the keeper's clock) with its own; the keeper assumes a
  * gap MARGIN_MS early, so skew below that cannot hide one. Coverage resumes at the arming time: a
  * skipped write stamped a little later by a faster clock was committed before any socket there
- * was connected, so no client was owed it. Writes to the row are serialised, so
- * the last one standing is the keeper's latest state. A failed `idle()` leaves `listening` set
- * (publishes continue: safe); a failed `arm()` fails the socket's registration.
+ * was connected, so no client was owed it. Writes to the row are serialised, so the last one
+ * standing is the keeper's latest state. A failed `idle()` leaves `listening` set (publishes
+ * continue: safe); a failed `arm()` fails the socket's registration.
  */
 const PROBE_SQL = 'SELECT listening OR coalesce(idle_since > ?, 0) AS hear FROM realtime_listeners WHERE id = 1';
 export const MARGIN_MS = 5_000;
