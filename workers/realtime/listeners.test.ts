@@ -10,25 +10,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { asRoot, okJson, signedInUser } from '../../test/helpers';
 import { app } from '../app';
 import { uniqueId } from '../lib/ids';
-import type { SocketIdentity } from './hub/types';
 import { ListenerFlag, MARGIN_MS } from './hub/listeners';
-import { shard } from './shards';
-import { TestSocket, type Frame } from './testing/socket';
+import { openOn, type Frame } from './testing/socket';
 
 const listeners = () => env.DB.prepare('SELECT listening, idle_since FROM realtime_listeners WHERE id = 1').first<{ listening: number; idle_since: number | null }>();
 const rowId = (f: Frame) => (f.data!.payload as { $id: string }).$id;
-
-/** Opens a socket straight on shard `index`, as the Worker would after admitting it. */
-async function openOn(index: number, userId: string, channel: string, since: number | null = null): Promise<TestSocket> {
-  const identity: SocketIdentity = {
-    socketId: uniqueId(), shard: index, userId, sessionId: null, expires: null, roles: ['any', 'users', `user:${userId}`], user: null, since,
-    legacy: { channels: [channel], subscriptions: [{ index: 0, channels: [channel], queries: [] }] },
-  };
-  const res = await shard(env, index).fetch('http://hub/connect', { headers: { Upgrade: 'websocket', 'X-Ledge-Socket': JSON.stringify(identity) } });
-  const socket = new TestSocket(res.webSocket!);
-  await socket.next((f) => f.type === 'connected');
-  return socket;
-}
 
 describe('realtime listeners', () => {
   it('a create publishes only while a socket could hear it or ask for its replay', async () => {
@@ -69,7 +55,7 @@ describe('realtime listeners', () => {
     expect(await create(1)).toBe(0);
 
     // A socket's registration says `listening` before its `connected` frame; the next write reaches it.
-    const first = await openOn(3, user.user.id, channel);
+    const first = await openOn(3, user.user.id, [], channel);
     expect(await listeners()).toMatchObject({ listening: 1 });
     expect(await create(2)).toBeGreaterThan(0);
     const seen = await first.next((f) => f.type === 'event' && rowId(f) === 'r2');
@@ -85,7 +71,7 @@ describe('realtime listeners', () => {
     expect(await create(4)).toBe(0);
 
     // Coming back: the replay from before the skipped write reports the gap, not a silent hole.
-    const back = await openOn(7, user.user.id, channel, Date.parse(String(seen.data!.timestamp)));
+    const back = await openOn(7, user.user.id, [], channel, Date.parse(String(seen.data!.timestamp)));
     const reply = await back.next((f) => f.type === 'response');
     expect(reply.data).toMatchObject({ to: 'replay', gap: true });
     expect(back.events().map(rowId)).not.toContain('r4');

@@ -10,10 +10,9 @@ import { asRoot, okJson } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import type { ReplayWindow } from './hub/replay';
 import type { HubMessage } from './hub/types';
-import type { SocketIdentity } from './hub/types';
 import { ReplayBuffer } from './hub/replay';
 import { shard } from './shards';
-import { TestSocket, type Frame } from './testing/socket';
+import { openOn, type Frame } from './testing/socket';
 
 const rowId = (f: Frame) => (f.data!.payload as { $id: string }).$id;
 
@@ -24,18 +23,6 @@ async function teamTable() {
   await okJson(await asRoot(`/v1/tablesdb/${db}/tables`, { method: 'POST', json: { tableId: 'notes', name: 'Notes', permissions: [`read("team:${teamId}")`] } }), 201);
   await okJson(await asRoot(`/v1/tablesdb/${db}/tables/notes/columns/integer`, { method: 'POST', json: { key: 'n', required: true } }), 202);
   return { teamId, rows: `/v1/tablesdb/${db}/tables/notes/rows`, channel: `tablesdb.${db}.tables.notes.rows` };
-}
-
-/** Opens a socket straight on shard `index`, as the Worker would after admitting it. */
-async function openOn(index: number, userId: string, roles: string[], channel: string, since: number | null = null): Promise<TestSocket> {
-  const identity: SocketIdentity = {
-    socketId: uniqueId(), shard: index, userId, sessionId: null, expires: null, roles: ['any', 'users', `user:${userId}`, ...roles], user: null, since,
-    legacy: { channels: [channel], subscriptions: [{ index: 0, channels: [channel], queries: [] }] },
-  };
-  const res = await shard(env, index).fetch('http://hub/connect', { headers: { Upgrade: 'websocket', 'X-Ledge-Socket': JSON.stringify(identity) } });
-  const socket = new TestSocket(res.webSocket!);
-  await socket.next((f) => f.type === 'connected');
-  return socket;
 }
 
 /** Replay entries a shard holds, in storage or waiting in memory (its buffer, if it keeps one). */

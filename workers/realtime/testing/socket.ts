@@ -1,5 +1,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { expect, vi } from 'vitest';
+import { uniqueId } from '../../lib/ids';
+import type { SocketIdentity } from '../hub/types';
+import { shard } from '../shards';
 
 export type Frame = { type: string; data?: Record<string, unknown> & { code?: number; message?: string } };
 
@@ -94,5 +97,20 @@ export async function connect(query = '', headers: Record<string, string> = {}, 
   expect(res.status).toBe(101);
   const socket = new TestSocket(res.webSocket!);
   await socket.next();
+  return socket;
+}
+
+/**
+ * Opens a socket straight on hub shard `index`, as the Worker would after admitting it (the Worker
+ * picks a shard at random), subscribed to `channel`; waits for `connected`.
+ */
+export async function openOn(index: number, userId: string, roles: string[], channel: string, since: number | null = null): Promise<TestSocket> {
+  const identity: SocketIdentity = {
+    socketId: uniqueId(), shard: index, userId, sessionId: null, expires: null, roles: ['any', 'users', `user:${userId}`, ...roles], user: null, since,
+    legacy: { channels: [channel], subscriptions: [{ index: 0, channels: [channel], queries: [] }] },
+  };
+  const res = await shard(env, index).fetch('http://hub/connect', { headers: { Upgrade: 'websocket', 'X-Ledge-Socket': JSON.stringify(identity) } });
+  const socket = new TestSocket(res.webSocket!);
+  await socket.next((f) => f.type === 'connected');
   return socket;
 }
