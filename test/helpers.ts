@@ -1,5 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import { app } from '../workers/app';
 import { encodeSessionValue } from '../workers/identity/cookies';
 import { createSession } from '../workers/identity/sessions';
 import { createUser, type NewUser } from '../workers/identity/users';
@@ -19,6 +20,23 @@ export function call(path: string, init: CallInit = {}) {
   if (key !== undefined && key !== null) headers.set('X-Appwrite-Key', key);
   if (body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   return exports.default.fetch(new Request(`http://ledge.test${path}`, { ...rest, body, headers }));
+}
+
+/**
+ * `call()` through the app with some bindings replaced (to watch what a request sends on them),
+ * resolved once the request's after-commit work (`waitUntil`) has run.
+ */
+export async function callSettled(path: string, init: CallInit, bindings: Partial<Env>): Promise<Response> {
+  const { key, project, json, ...rest } = init;
+  const headers = new Headers(init.headers);
+  if (project !== null) headers.set('X-Appwrite-Project', project ?? env.PROJECT_ID);
+  if (key !== undefined && key !== null) headers.set('X-Appwrite-Key', key);
+  if (json !== undefined) headers.set('Content-Type', 'application/json');
+  const waits: Promise<unknown>[] = [];
+  const ctx = { waitUntil: (p: Promise<unknown>) => void waits.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const res = await app.request(path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : init.body }, { ...env, ...bindings }, ctx);
+  await Promise.all(waits);
+  return res;
 }
 
 export const rootKey = () => env.ROOT_API_KEY;

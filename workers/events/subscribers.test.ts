@@ -7,8 +7,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { countingDb } from '../../test/d1-counter';
-import { asRoot, okJson, signedInUser } from '../../test/helpers';
-import { app } from '../app';
+import { asRoot, callSettled, okJson, signedInUser } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { nowDate } from '../lib/time';
 import type { EventHandler } from './consumer';
@@ -52,17 +51,9 @@ async function createRow(): Promise<{ id: string; queued: LedgeEvent[] }> {
     send: (body: LedgeEvent, o?: QueueSendOptions) => (queued.push(body), env.EVENTS.send(body, o)),
     sendBatch: (messages: MessageSendRequest<LedgeEvent>[], o?: QueueSendBatchOptions) => (queued.push(...messages.map((m) => m.body)), env.EVENTS.sendBatch(messages, o)),
   };
-  const waits: Promise<unknown>[] = [];
-  const ctx = { waitUntil: (p: Promise<unknown>) => void waits.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
   const id = uniqueId();
-  const res = await app.request(
-    `/v1/tablesdb/${db}/tables/notes/rows`,
-    { method: 'POST', headers: { 'X-Appwrite-Project': env.PROJECT_ID, 'Content-Type': 'application/json', 'X-Appwrite-Session': cookie }, body: JSON.stringify({ rowId: id, data: { text: 'hi' } }) },
-    { ...env, EVENTS },
-    ctx,
-  );
-  expect(res.status, await res.clone().text()).toBe(201);
-  await Promise.all(waits);
+  const res = await callSettled(`/v1/tablesdb/${db}/tables/notes/rows`, { method: 'POST', headers: { 'X-Appwrite-Session': cookie }, json: { rowId: id, data: { text: 'hi' } } }, { EVENTS: EVENTS as unknown as Env['EVENTS'] });
+  expect(res.status, await res.text()).toBe(201);
   return { id, queued };
 }
 

@@ -7,8 +7,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { asRoot, okJson, signedInUser } from '../../test/helpers';
-import { app } from '../app';
+import { asRoot, callSettled, okJson, signedInUser } from '../../test/helpers';
 import { uniqueId } from '../lib/ids';
 import { ListenerFlag, MARGIN_MS } from './hub/listeners';
 import { openOn, type Frame } from './testing/socket';
@@ -35,17 +34,9 @@ describe('realtime listeners', () => {
     });
     /** A signed-in create (the one-round-trip path, which probes); resolves after its after-commit work. */
     const create = async (n: number) => {
-      const waits: Promise<unknown>[] = [];
-      const ctx = { waitUntil: (p: Promise<unknown>) => void waits.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
       rpcs = 0;
-      const res = await app.request(
-        `/v1/tablesdb/${db}/tables/notes/rows`,
-        { method: 'POST', headers: { 'X-Appwrite-Project': env.PROJECT_ID, 'Content-Type': 'application/json', 'X-Appwrite-Session': user.cookieValue }, body: JSON.stringify({ rowId: `r${n}`, data: { n } }) },
-        { ...env, REALTIME },
-        ctx,
-      );
-      expect(res.status, await res.clone().text()).toBe(201);
-      await Promise.all(waits);
+      const res = await callSettled(`/v1/tablesdb/${db}/tables/notes/rows`, { method: 'POST', headers: { 'X-Appwrite-Session': user.cookieValue }, json: { rowId: `r${n}`, data: { n } } }, { REALTIME });
+      expect(res.status, await res.text()).toBe(201);
       return rpcs;
     };
     await create(0); // caches the table definition: the fast path needs it
